@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DiagnosisConfig(AppConfig):
+    name = "diagnosis"
+    verbose_name = "Clinical records"
+
+    def ready(self) -> None:
+        from diagnosis import signals  # noqa: F401  (connects the login and logout audit receivers)

@@ -1,0 +1,88 @@
+"""
+Writing the audit trail. Every create, change, status change, review and every read of a patient record or photo
+goes through ``record``, from the API, the admin, management commands and the worker alike.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+    via: str = "api",
+    changes: dict[str, Any] | None = None,
+    username: str = "",
+) -> AuditEvent:
+    """Append one audit event. The clinic, patient, case and image are derived from ``target``."""
+    event = AuditEvent(
+        action=action,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        username=username or (getattr(actor, "get_username", lambda: "")() if actor is not None else ""),
+        via=via,
+        changes=changes or {},
+    )
+    if target is not None:
+        event.target_type = target._meta.model_name or ""
+        event.target_id = str(target.pk)
+        _link_records(event, target)
+    if request is not None:
+        event.ip_address = client_ip(request)
+        event.user_agent = request.headers.get("User-Agent", "")[:300]
+        event.request_id = getattr(request, "request_id", "")
+    event.save()
+    return event
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR is the proxy's address behind gunicorn and a proxy; the deployment sets it from
+    # X-Forwarded-For at the proxy it trusts, so the header itself is not read here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def diff(instance: models.Model, data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``{field: [old, new]}`` for each field in ``data`` whose value differs from the instance's."""
+    changes = {}
+    for field, new in data.items():
+        old = getattr(instance, field, None)
+        if isinstance(old, models.Model) or isinstance(new, models.Model):
+            old = getattr(old, "pk", old)
+            new = getattr(new, "pk", new)
+        if old != new:
+            changes[field] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _link_records(event: AuditEvent, target: models.Model) -> None:
+    image = case = patient = None
+    if isinstance(target, Prediction):
+        image = target.image
+    elif isinstance(target, Image):
+        image = target
+    if image is not None:
+        case = image.case
+    elif isinstance(target, (Case,)):
+        case = target
+    elif isinstance(target, Review):
+        case = target.case
+    if case is not None:
+        patient = case.patient
+    elif isinstance(target, Patient):
+        patient = target
+    event.image = image
+    event.case = case
+    event.patient = patient
+    event.clinic_id = patient.clinic_id if patient is not None else getattr(target, "clinic_id", None)

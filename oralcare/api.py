@@ -1,0 +1,70 @@
+"""
+The API's one error contract.
+
+Every error body has ``code`` (stable and machine-readable), ``detail`` (one sentence for a person) and
+``request_id``. A validation error also has ``errors``, DRF's field-keyed messages, and ``error_codes`` with the same
+keys, so a client can put each message beside its field and branch on the code.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from oralcare.middleware import request_id_var
+
+VALIDATION_DETAIL = "Some fields are invalid: correct the fields listed in 'errors' and send the request again."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+
+    assert isinstance(exc, exceptions.APIException)
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = validation_error_body(exc)
+    else:
+        response.data = {"code": _first_code(exc.get_codes()), "detail": _first_message(exc.detail)}
+    response.data["request_id"] = request_id_var.get()
+    return response
+
+
+def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
+    detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    codes = exc.get_codes()
+    codes = codes if isinstance(codes, dict) else {"non_field_errors": codes}
+    return {"code": "invalid", "detail": VALIDATION_DETAIL, "errors": detail, "error_codes": codes}
+
+
+def error_response(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    """Build an error response in the contract's shape, for views that reject a request without raising."""
+    return Response({"code": code, "detail": detail, "request_id": request_id_var.get()}, status=http_status)
+
+
+def _first_code(codes: Any) -> str:
+    while isinstance(codes, (list, dict)):
+        if not codes:
+            return "error"
+        codes = next(iter(codes.values())) if isinstance(codes, dict) else codes[0]
+    return str(codes)
+
+
+def _first_message(detail: Any) -> str:
+    while isinstance(detail, (list, dict)):
+        if not detail:
+            return ""
+        detail = next(iter(detail.values())) if isinstance(detail, dict) else detail[0]
+    return str(detail)
