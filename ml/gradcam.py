@@ -1,0 +1,65 @@
+"""
+Grad-CAM heat maps (Selvaraju et al., 2017) on the saved Keras model. Loaded by the worker only: imports TensorFlow.
+"""
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from matplotlib import colormaps
+from PIL import Image
+
+from ml import preprocess
+
+MAX_SIDE = 512
+# Share of the overlay taken by the heat map where the map is strongest.
+OPACITY = 0.45
+
+
+def class_activation_map(model: Any, batch: np.ndarray) -> np.ndarray:
+    """
+    Return the Grad-CAM map (H', W') in [0, 1] of P(cancer) for one float32 image of shape (1, S, S, 3).
+
+    The model must be a chain of layers; the map is taken at the output of the last layer that returns a 4-D
+    feature map (the MobileNetV2 base, or the last convolution of a small model).
+    """
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    feature_index = max(index for index, layer in enumerate(layers) if len(layer.output.shape) == 4)
+
+    x = tf.convert_to_tensor(batch, dtype=tf.float32)
+    for layer in layers[: feature_index + 1]:
+        x = layer(x, training=False)
+    features = x
+
+    with tf.GradientTape() as tape:
+        tape.watch(features)
+        y = features
+        for layer in layers[feature_index + 1 :]:
+            y = layer(y, training=False)
+        score = tf.reduce_sum(y)
+    gradients = tape.gradient(score, features)
+
+    weights = tf.reduce_mean(gradients, axis=(1, 2))
+    heat = tf.nn.relu(tf.reduce_sum(features * weights[:, tf.newaxis, tf.newaxis, :], axis=-1))[0].numpy()
+    peak = float(heat.max())
+    return heat / peak if peak > 0 else heat
+
+
+def overlay(model: Any, image: Image.Image, *, image_size: int) -> Image.Image:
+    """Return the photo with its Grad-CAM map drawn over it, RGB, at most MAX_SIDE pixels on the long side."""
+    image = image.convert("RGB")
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE), preprocess.RESAMPLE)
+
+    batch = preprocess.to_model_batch([image], image_size)
+    heat = class_activation_map(model, batch)
+
+    heat_image = Image.fromarray(np.uint8(heat * 255)).resize(image.size, Image.Resampling.BILINEAR)
+    heat_values = np.asarray(heat_image, dtype=np.float32) / 255.0
+    colours = colormaps["jet"](heat_values)[..., :3]
+    alpha = (OPACITY * heat_values)[..., np.newaxis]
+    photo = np.asarray(image, dtype=np.float32) / 255.0
+    blended = (1 - alpha) * photo + alpha * colours
+    return Image.fromarray(np.uint8(np.clip(blended, 0, 1) * 255), mode="RGB")

@@ -1,0 +1,58 @@
+"""
+Writes to model versions. Pure Django: the web process and the admin call these without loading TensorFlow.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from diagnosis import audit
+from ml.models import ModelVersion
+
+
+@transaction.atomic
+def activate(version: ModelVersion, *, actor: Any = None, via: str = "api") -> ModelVersion:
+    """Make ``version`` the one active model, retire the previously active one and audit the change."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    previous = list(ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE))
+    old_status = version.status
+
+    # The unique constraint allows one active row, so the old one is retired before the new one is saved.
+    for old in previous:
+        if old.pk == version.pk:
+            continue
+        old.status = ModelVersion.Status.RETIRED
+        old.save(update_fields=["status"])
+
+    version.status = ModelVersion.Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.activated_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    version.save(update_fields=["status", "activated_at", "activated_by"])
+
+    audit.record(
+        "activate_model",
+        actor=actor,
+        target=version,
+        via=via,
+        changes={
+            "status": [old_status, ModelVersion.Status.ACTIVE.value],
+            "retired": [old.name for old in previous if old.pk != version.pk],
+        },
+    )
+    return version
+
+
+def active_version() -> ModelVersion | None:
+    """Return the active model version, or None when no model is active."""
+    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def find_version(reference: str) -> ModelVersion:
+    """Return the model version named ``reference`` or with that id; raise ModelVersion.DoesNotExist otherwise."""
+    by_name = ModelVersion.objects.filter(name=reference).first()
+    if by_name is not None:
+        return by_name
+    if reference.isdigit():
+        return ModelVersion.objects.get(pk=int(reference))
+    raise ModelVersion.DoesNotExist(f"No model version is named {reference!r}.")
