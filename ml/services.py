@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from diagnosis import audit
 from ml.models import ModelVersion
+from ml.signals import model_activated
 
 
 @transaction.atomic
@@ -40,6 +41,7 @@ def activate(version: ModelVersion, *, actor: Any = None, via: str = "api") -> M
             "retired": [old.name for old in previous if old.pk != version.pk],
         },
     )
+    model_activated.send(sender=ModelVersion, version=version)
     return version
 
 
