@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,6 +19,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from oralcare.middleware import request_id_var
 
 VALIDATION_DETAIL = "Some fields are invalid: correct the fields listed in 'errors' and send the request again."
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The error body, for the OpenAPI schema: views list it as the response of their 4xx status codes."""
+
+    code = serializers.CharField(help_text="Stable machine-readable error code, for example 'invalid' or 'not_found'.")
+    detail = serializers.CharField(help_text="One sentence for a person: what was wrong and what to do.")
+    request_id = serializers.CharField(help_text="The request id, also sent in the X-Request-ID header.")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="Validation errors only: messages keyed by field."
+    )
+    error_codes = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="Validation errors only: codes keyed by field."
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

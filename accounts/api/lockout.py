@@ -1,0 +1,36 @@
+"""The response to a sign-in attempt that django-axes has locked out, in the API's error shape."""
+
+import math
+
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from oralcare.middleware import request_id_var
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> JsonResponse:
+    """Build the 429 response that axes sends (through ``AXES_LOCKOUT_CALLABLE``) once the failure limit is reached."""
+    cool_off = get_cool_off(request)
+    if cool_off is None:
+        wait = "Ask a clinic administrator or Django staff to unlock the account"
+        retry_after = None
+    else:
+        seconds = math.ceil(cool_off.total_seconds())
+        wait = f"Wait {math.ceil(seconds / 60)} minutes before you try again, or ask a clinic administrator for help"
+        retry_after = seconds
+
+    body = {
+        "code": "locked_out",
+        "detail": (
+            f"Sign-in is locked after {settings.AXES_FAILURE_LIMIT} failed attempts for this user name from this "
+            f"address. {wait}."
+        ),
+        "request_id": request_id_var.get(),
+    }
+    response = JsonResponse(body, status=429)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response

@@ -1,0 +1,283 @@
+import datetime
+import importlib.util
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts.api.serializers import UserSummarySerializer
+from accounts.models import Clinic, Membership, User
+from diagnosis.api.records.permissions import EDITOR_ROLES
+from diagnosis.models import Case, Image, Patient, Prediction, Review
+from diagnosis.services import DUPLICATE_IDENTIFIER_MESSAGE
+
+EARLIEST_YEAR_OF_BIRTH = 1900
+
+
+def _request_user(context: dict[str, Any]) -> User | None:
+    user = getattr(context.get("request"), "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    clinic = serializers.PrimaryKeyRelatedField(
+        queryset=Clinic.objects.none(),
+        required=False,
+        help_text="The clinic that registers the patient. Optional when you can register patients in one clinic only.",
+        error_messages={
+            "does_not_exist": (
+                "Clinic {pk_value} is not one where you can register patients: choose a clinic in which you are a "
+                "clinician or clinic administrator."
+            ),
+            "incorrect_type": "Send the clinic's numeric id.",
+        },
+    )
+    clinic_name = serializers.CharField(source="clinic.name", read_only=True)
+    created_by = UserSummarySerializer(read_only=True)
+    updated_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "clinic",
+            "clinic_name",
+            "identifier",
+            "name",
+            "year_of_birth",
+            "sex",
+            "tobacco_smoking",
+            "smokeless_tobacco",
+            "alcohol",
+            "previous_oral_cancer",
+            "notes",
+            "is_archived",
+            "archived_at",
+            "created_by",
+            "updated_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["is_archived", "archived_at", "created_at", "updated_at"]
+        # The identifier's uniqueness within the clinic is checked in validate(), after the clinic default applies.
+        validators: list = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = self._user()
+        if user is not None and not self.fields["clinic"].read_only:
+            self.fields["clinic"].queryset = Clinic.objects.filter(
+                memberships__user=user, memberships__role__in=EDITOR_ROLES
+            )
+
+    def validate_year_of_birth(self, value: int | None) -> int | None:
+        this_year = timezone.localdate().year
+        if value is not None and not EARLIEST_YEAR_OF_BIRTH <= value <= this_year:
+            raise serializers.ValidationError(
+                f"Enter a year between {EARLIEST_YEAR_OF_BIRTH} and {this_year}, or leave it empty if unknown.",
+                code="out_of_range",
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        clinic = attrs.get("clinic") or (self.instance.clinic if self.instance else self._default_clinic())
+        attrs["clinic"] = clinic
+
+        identifier = attrs.get("identifier")
+        if identifier is not None:
+            duplicates = Patient.objects.filter(clinic=clinic, identifier=identifier)
+            if self.instance is not None:
+                duplicates = duplicates.exclude(pk=self.instance.pk)
+            if duplicates.exists():
+                raise serializers.ValidationError({"identifier": DUPLICATE_IDENTIFIER_MESSAGE}, code="unique")
+        return attrs
+
+    def _default_clinic(self) -> Clinic:
+        clinics = list(self.fields["clinic"].queryset[:2])
+        if len(clinics) == 1:
+            return clinics[0]
+        raise serializers.ValidationError(
+            {"clinic": "You can register patients in several clinics: choose the clinic for this patient."},
+            code="required",
+        )
+
+    def _user(self) -> User | None:
+        return _request_user(self.context)
+
+
+class PatientUpdateSerializer(PatientSerializer):
+    """A patient's details; the clinic is fixed once the patient is registered."""
+
+    clinic = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    patient = serializers.PrimaryKeyRelatedField(
+        queryset=Patient.objects.none(),
+        help_text="The patient's id.",
+        error_messages={
+            "does_not_exist": "Patient {pk_value} was not found among your clinics' patients: check the id.",
+            "incorrect_type": "Send the patient's numeric id.",
+        },
+    )
+    patient_identifier = serializers.CharField(source="patient.identifier", read_only=True)
+    patient_name = serializers.CharField(source="patient.name", read_only=True)
+    clinic = serializers.IntegerField(source="patient.clinic_id", read_only=True)
+    clinician = UserSummarySerializer(read_only=True)
+    assigned_specialist = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The id of the specialist the case is referred to (see the specialists in /api/auth/me/).",
+        error_messages={
+            "does_not_exist": "User {pk_value} is not a specialist in your clinics: choose one of the clinic's "
+            "specialists.",
+            "incorrect_type": "Send the specialist's numeric user id.",
+        },
+    )
+    assigned_specialist_detail = UserSummarySerializer(source="assigned_specialist", read_only=True, allow_null=True)
+    image_count = serializers.SerializerMethodField(help_text="Photographs in the case, not counting excluded ones.")
+    review_count = serializers.SerializerMethodField()
+    allowed_next_statuses = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "patient",
+            "patient_identifier",
+            "patient_name",
+            "clinic",
+            "clinician",
+            "encounter_date",
+            "lesion_site",
+            "lesion_description",
+            "status",
+            "allowed_next_statuses",
+            "assigned_specialist",
+            "assigned_specialist_detail",
+            "image_count",
+            "review_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = _request_user(self.context)
+        if user is None:
+            return
+
+        if not self.fields["patient"].read_only:
+            self.fields["patient"].queryset = Patient.objects.visible_to(user)
+        self.fields["assigned_specialist"].queryset = User.objects.filter(
+            memberships__role=Membership.Role.SPECIALIST,
+            memberships__clinic__in=Clinic.objects.filter(memberships__user=user),
+        ).distinct()
+
+    def get_image_count(self, case: Case) -> int:
+        # List views annotate the counts; a freshly created or updated case is counted here.
+        if hasattr(case, "image_count"):
+            return case.image_count
+        return case.images.filter(is_excluded=False).count()
+
+    def get_review_count(self, case: Case) -> int:
+        if hasattr(case, "review_count"):
+            return case.review_count
+        return case.reviews.count()
+
+    def get_allowed_next_statuses(self, case: Case) -> list[str]:
+        return sorted(str(status) for status in Case.ALLOWED_TRANSITIONS.get(case.status, set()))
+
+    def validate_encounter_date(self, value: datetime.date) -> datetime.date:
+        if value > timezone.localdate():
+            raise serializers.ValidationError(
+                "The encounter date is in the future: enter the date the patient was seen.", code="future_date"
+            )
+        return value
+
+
+class CaseUpdateSerializer(CaseSerializer):
+    """A case's details and status. The status may only move along the allowed transitions."""
+
+    patient = serializers.PrimaryKeyRelatedField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=Case.Status.choices,
+        required=False,
+        help_text="The new status. 'allowed_next_statuses' lists the statuses the case can move to.",
+    )
+
+    class Meta(CaseSerializer.Meta):
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class CaseImageSummarySerializer(serializers.ModelSerializer):
+    """A case's photograph, used when the image API's own serializer is not installed."""
+
+    class Meta:
+        model = Image
+        fields = ["id", "width", "height", "quality_warnings", "uploaded_at", "is_excluded"]
+        read_only_fields = fields
+
+
+def _image_serializer_class() -> type[serializers.Serializer]:
+    # The image API owns the full image representation (files, predictions); it is used once that module exists.
+    if importlib.util.find_spec("diagnosis.api.images.serializers") is None:
+        return CaseImageSummarySerializer
+
+    from diagnosis.api.images import serializers as image_serializers
+
+    return getattr(image_serializers, "ImageSerializer", CaseImageSummarySerializer)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    images = _image_serializer_class()(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + ["images"]
+
+
+class CaseDetailUpdateSerializer(CaseUpdateSerializer):
+    images = _image_serializer_class()(many=True, read_only=True)
+
+    class Meta(CaseUpdateSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + ["images"]
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = UserSummarySerializer(read_only=True)
+    prediction = serializers.PrimaryKeyRelatedField(
+        queryset=Prediction.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The model result the reviewer looked at, if any.",
+        error_messages={
+            "does_not_exist": "Prediction {pk_value} was not found: choose a prediction of one of this case's images.",
+            "incorrect_type": "Send the prediction's numeric id.",
+        },
+    )
+
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "case",
+            "reviewer",
+            "prediction",
+            "agreement",
+            "clinical_impression",
+            "referral_decision",
+            "recall_date",
+            "histopathology_result",
+            "histopathology_notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["case", "created_at", "updated_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = _request_user(self.context)
+        if user is not None:
+            self.fields["prediction"].queryset = Prediction.objects.visible_to(user)

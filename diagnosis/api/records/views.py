@@ -1,0 +1,331 @@
+"""
+Patients, cases and reviews. Every queryset starts from ``visible_to(user)``, so a record of another clinic is a
+404 and never appears in a list or a count. Writes go through ``diagnosis.services``, which audits them.
+"""
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from diagnosis import audit, services
+from diagnosis.api.records import permissions
+from diagnosis.api.records.serializers import (
+    CaseDetailSerializer,
+    CaseDetailUpdateSerializer,
+    CaseSerializer,
+    PatientSerializer,
+    PatientUpdateSerializer,
+    ReviewSerializer,
+)
+from diagnosis.models import AuditEvent, Case, Patient, Review
+from oralcare.api import ErrorSerializer
+
+ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+READ_ERRORS = {401: ErrorSerializer, 404: ErrorSerializer}
+LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in {"1", "true", "yes", "on"}
+
+
+def _positive_int(value: str, *, parameter: str) -> int:
+    if not value.isdigit():
+        raise serializers.ValidationError(
+            {parameter: f"'{value}' is not a valid id: send a whole number."}, code="invalid"
+        )
+    return int(value)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List patients",
+        parameters=[
+            OpenApiParameter("search", OpenApiTypes.STR, description="Part of the patient's identifier or name."),
+            OpenApiParameter("include_archived", OpenApiTypes.BOOL, description="Also list archived patients."),
+            OpenApiParameter("clinic", OpenApiTypes.INT, description="Only patients of this clinic."),
+        ],
+        responses={200: PatientSerializer(many=True), **LIST_ERRORS},
+    ),
+    create=extend_schema(summary="Register a patient", responses={201: PatientSerializer, **ERRORS}),
+    retrieve=extend_schema(summary="Read a patient (audited)", responses={200: PatientSerializer, **READ_ERRORS}),
+    partial_update=extend_schema(
+        summary="Change a patient's details",
+        request=PatientUpdateSerializer,
+        responses={200: PatientSerializer, **ERRORS},
+    ),
+)
+@extend_schema(tags=["patients"])
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients of the user's clinics. There is no DELETE: archive a patient instead."""
+
+    queryset = Patient.objects.all()
+    lookup_value_regex = r"\d+"
+    serializer_class = PatientSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Patient]:
+        patients = Patient.objects.visible_to(self.request.user).select_related("clinic", "created_by", "updated_by")
+        if self.action != "list":
+            return patients
+
+        params = self.request.query_params
+        if not _flag(params.get("include_archived")):
+            patients = patients.filter(is_archived=False)
+        if params.get("clinic"):
+            patients = patients.filter(clinic_id=_positive_int(params["clinic"], parameter="clinic"))
+        search = params.get("search", "").strip()
+        if search:
+            patients = patients.filter(Q(identifier__icontains=search) | Q(name__icontains=search))
+        return patients
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in {"update", "partial_update"}:
+            return PatientUpdateSerializer
+        return PatientSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not permissions.editable_clinic_ids(request.user):
+            raise PermissionDenied(
+                detail="Only clinicians and clinic administrators can register patients. Ask one of them to do it.",
+                code="role_required",
+            )
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.create_patient(
+            clinic=data.pop("clinic"), actor=self.request.user, data=data, request=self.request
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        audit.record(AuditEvent.Action.READ, actor=request.user, target=patient, request=request)
+        return Response(self.get_serializer(patient).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patient = self.get_object()
+        permissions.require_editor(request.user, patient.clinic_id, action="change a patient's details")
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        patient = serializer.instance
+        serializer.instance = services.update_patient(
+            patient, actor=self.request.user, data=serializer.validated_data, request=self.request
+        )
+
+    @extend_schema(summary="Archive a patient", request=None, responses={200: PatientSerializer, **READ_ERRORS})
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, pk: str | None = None) -> Response:
+        return self._set_archived(archived=True)
+
+    @extend_schema(summary="Bring back an archived patient", request=None, responses={200: PatientSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request: Request, pk: str | None = None) -> Response:
+        return self._set_archived(archived=False)
+
+    @extend_schema(
+        summary="List a patient's cases, newest first",
+        responses={200: CaseSerializer(many=True), **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def cases(self, request: Request, pk: str | None = None) -> Response:
+        patient = self.get_object()
+        cases = _cases_with_counts(Case.objects.visible_to(request.user).filter(patient=patient))
+        cases = cases.order_by("-encounter_date", "-created_at", "-id")
+
+        page = self.paginate_queryset(cases)
+        serializer = CaseSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    def _set_archived(self, *, archived: bool) -> Response:
+        patient = self.get_object()
+        verb = "archive patients" if archived else "unarchive patients"
+        permissions.require_editor(self.request.user, patient.clinic_id, action=verb)
+
+        patient = services.archive_patient(patient, actor=self.request.user, archived=archived, request=self.request)
+        return Response(PatientSerializer(patient, context=self.get_serializer_context()).data)
+
+
+def _cases_with_counts(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("patient", "clinician", "assigned_specialist").annotate(
+        image_count=Count("images", filter=Q(images__is_excluded=False), distinct=True),
+        review_count=Count("reviews", distinct=True),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List cases",
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Case.Status.values, description="Only this status."),
+            OpenApiParameter("patient", OpenApiTypes.INT, description="Only this patient's cases."),
+            OpenApiParameter(
+                "assigned_to",
+                OpenApiTypes.STR,
+                description="Only cases referred to this specialist: a user id, or 'me' for a specialist's queue.",
+            ),
+        ],
+        responses={200: CaseSerializer(many=True), **LIST_ERRORS},
+    ),
+    create=extend_schema(summary="Open a case", responses={201: CaseDetailSerializer, **ERRORS}),
+    retrieve=extend_schema(
+        summary="Read a case with its images (audited)", responses={200: CaseDetailSerializer, **READ_ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Change a case's details or status",
+        request=CaseDetailUpdateSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    ),
+)
+@extend_schema(tags=["cases"])
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Screening cases of the user's clinics, newest first."""
+
+    queryset = Case.objects.all()
+    lookup_value_regex = r"\d+"
+    serializer_class = CaseSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Case]:
+        cases = _cases_with_counts(Case.objects.visible_to(self.request.user))
+        if self.action == "retrieve" or self.action == "partial_update":
+            cases = cases.prefetch_related("images")
+        if self.action != "list":
+            return cases
+
+        params = self.request.query_params
+        if params.get("status"):
+            cases = cases.filter(status=self._status_parameter(params["status"]))
+        if params.get("patient"):
+            cases = cases.filter(patient_id=_positive_int(params["patient"], parameter="patient"))
+        assigned_to = params.get("assigned_to")
+        if assigned_to == "me":
+            cases = cases.filter(assigned_specialist=self.request.user)
+        elif assigned_to:
+            cases = cases.filter(assigned_specialist_id=_positive_int(assigned_to, parameter="assigned_to"))
+        return cases
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in {"update", "partial_update"}:
+            return CaseDetailUpdateSerializer
+        if self.action in {"retrieve", "create"}:
+            return CaseDetailSerializer
+        return CaseSerializer
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        patient = data.pop("patient")
+        permissions.require_editor(self.request.user, patient.clinic_id, action="open cases")
+        serializer.instance = services.open_case(
+            patient=patient, actor=self.request.user, data=data, request=self.request
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        audit.record(AuditEvent.Action.READ, actor=request.user, target=case, request=request)
+        return Response(self.get_serializer(case).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        fields = set(request.data) if isinstance(request.data, dict) else set()
+        if fields - {"status"}:
+            permissions.require_editor(request.user, case.patient.clinic_id, action="change a case's details")
+        else:
+            permissions.require_reviewer(request.user, case.patient.clinic_id)
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        case = serializer.instance
+        services.update_case(case, actor=self.request.user, data=serializer.validated_data, request=self.request)
+        serializer.instance = self.get_queryset().get(pk=case.pk)
+
+    @staticmethod
+    def _status_parameter(value: str) -> str:
+        if value not in Case.Status.values:
+            raise serializers.ValidationError(
+                {"status": f"'{value}' is not a case status: use one of {', '.join(Case.Status.values)}."},
+                code="invalid_choice",
+            )
+        return value
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a case's reviews", responses={200: ReviewSerializer(many=True), **READ_ERRORS}),
+    create=extend_schema(summary="Review a case", responses={201: ReviewSerializer, **ERRORS}),
+)
+@extend_schema(tags=["reviews"])
+class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The reviews of one case, newest first."""
+
+    queryset = Review.objects.all()
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self) -> QuerySet[Review]:
+        if getattr(self, "swagger_fake_view", False):
+            return Review.objects.none()
+
+        case = self._case()
+        return Review.objects.visible_to(self.request.user).filter(case=case).select_related("reviewer")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        case = self._case()
+        permissions.require_reviewer(self.request.user, case.patient.clinic_id)
+        serializer.instance = services.add_review(
+            case, actor=self.request.user, data=serializer.validated_data, request=self.request
+        )
+
+    def _case(self) -> Case:
+        if not hasattr(self, "_visible_case"):
+            cases = Case.objects.visible_to(self.request.user).select_related("patient")
+            self._visible_case = get_object_or_404(cases, pk=self.kwargs["case_pk"])
+        return self._visible_case
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Read a review", responses={200: ReviewSerializer, **READ_ERRORS}),
+    partial_update=extend_schema(
+        summary="Change a review, for example to add the histopathology result",
+        responses={200: ReviewSerializer, **ERRORS},
+    ),
+)
+@extend_schema(tags=["reviews"])
+class ReviewViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    queryset = Review.objects.all()
+    lookup_value_regex = r"\d+"
+    serializer_class = ReviewSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Review]:
+        return Review.objects.visible_to(self.request.user).select_related("reviewer", "case__patient")
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        review = self.get_object()
+        permissions.require_review_author_or_admin(request.user, review, review.case.patient.clinic_id)
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        review = serializer.instance
+        serializer.instance = services.update_review(
+            review, actor=self.request.user, data=serializer.validated_data, request=self.request
+        )
