@@ -18,6 +18,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from oralcare.middleware import request_id_var
 
+# The same text whether the record does not exist or belongs to a clinic the user is not a member of.
+NOT_FOUND_DETAIL = "No record with this id exists in your clinics: check the id, or ask for access to its clinic."
 VALIDATION_DETAIL = "Some fields are invalid: correct the fields listed in 'errors' and send the request again."
 
 
@@ -39,7 +41,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(NOT_FOUND_DETAIL)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 

@@ -146,7 +146,6 @@ class PatientViewSet(
     def cases(self, request: Request, pk: str | None = None) -> Response:
         patient = self.get_object()
         cases = _cases_with_counts(Case.objects.visible_to(request.user).filter(patient=patient))
-        cases = cases.order_by("-encounter_date", "-created_at", "-id")
 
         page = self.paginate_queryset(cases)
         serializer = CaseSerializer(page, many=True, context=self.get_serializer_context())
@@ -162,10 +161,12 @@ class PatientViewSet(
 
 
 def _cases_with_counts(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("patient", "clinician", "assigned_specialist").annotate(
+    # The explicit order matters: Django drops the model's default ordering from a grouped (annotated) query.
+    cases = cases.select_related("patient", "clinician", "assigned_specialist").annotate(
         image_count=Count("images", filter=Q(images__is_excluded=False), distinct=True),
         review_count=Count("reviews", distinct=True),
     )
+    return cases.order_by(*Case._meta.ordering)
 
 
 @extend_schema_view(
