@@ -4,6 +4,8 @@ from rest_framework.test import APIClient
 from accounts.models import Membership
 from tests.factories import CaseFactory, ClinicFactory, PatientFactory, UserFactory
 
+pytest_plugins = ["tests.conftest_services"]
+
 
 @pytest.fixture
 def clinic():

@@ -1,0 +1,96 @@
+"""
+Health checks for ``GET /api/health/``: the database, the broker, live workers, the queue and the active model.
+Each check has a short timeout and reports failures by name only, never with connection strings or secrets.
+"""
+
+import logging
+from typing import Any
+
+from django.db import DatabaseError, connection
+from django.db.models import Count
+
+from diagnosis.models import Prediction
+from ml.models import ModelVersion
+
+logger = logging.getLogger(__name__)
+
+BROKER_TIMEOUT_SECONDS = 2.0
+PING_TIMEOUT_SECONDS = 1.0
+
+
+def check_database() -> dict[str, Any]:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        logger.error("Health check: the database is unreachable: %s", type(exc).__name__)
+        return {"ok": False, "error": f"The database is unreachable ({type(exc).__name__})."}
+    return {"ok": True}
+
+
+def check_broker() -> dict[str, Any]:
+    """Connect to the broker and read the length of the default task queue."""
+    from oralcare.celery import app
+
+    queue = app.conf.task_default_queue
+    try:
+        with app.connection_for_read(connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
+            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+            declared = conn.default_channel.queue_declare(queue=queue, passive=False)
+            length = int(declared.message_count)
+    except Exception as exc:
+        logger.error("Health check: the broker is unreachable: %s", type(exc).__name__)
+        return {"ok": False, "transport": app.conf.broker_url.split(":", 1)[0], "queue": queue,
+                "queue_length": None, "error": f"The broker is unreachable ({type(exc).__name__})."}
+    return {"ok": True, "transport": app.conf.broker_url.split(":", 1)[0], "queue": queue, "queue_length": length}
+
+
+def live_workers() -> list[str] | None:
+    """Return the names of the workers that answered a ping, or None when the ping could not be sent."""
+    from oralcare.celery import app
+
+    try:
+        replies = app.control.ping(timeout=PING_TIMEOUT_SECONDS)
+    except Exception as exc:
+        logger.warning("Health check: could not ping the workers: %s", type(exc).__name__)
+        return None
+    return sorted(name for reply in replies for name in reply)
+
+
+def prediction_counts() -> dict[str, int]:
+    open_states = [Prediction.Status.WAITING_FOR_MODEL, Prediction.Status.QUEUED, Prediction.Status.RUNNING]
+    rows = Prediction.objects.filter(status__in=open_states).values("status").annotate(count=Count("id"))
+    counts = {status: 0 for status in open_states}
+    counts.update({row["status"]: row["count"] for row in rows})
+    return counts
+
+
+def active_model() -> dict[str, Any] | None:
+    version = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+    if version is None:
+        return None
+    return {"id": version.pk, "name": version.name, "activated_at": version.activated_at}
+
+
+def report() -> dict[str, Any]:
+    """
+    Run every check. ``status`` is "ok" when everything works, "degraded" when the database works but the broker
+    is unreachable, no worker answers or no model is active, and "unavailable" when the database is down.
+    """
+    database = check_database()
+    if not database["ok"]:
+        return {"status": "unavailable", "database": database}
+
+    broker = check_broker()
+    workers = live_workers() if broker["ok"] else None
+    model = active_model()
+    usable = broker["ok"] and bool(workers) and model is not None
+    return {
+        "status": "ok" if usable else "degraded",
+        "database": database,
+        "broker": broker,
+        "workers": {"count": len(workers) if workers is not None else None, "names": workers or []},
+        "predictions": prediction_counts(),
+        "active_model": model,
+    }
