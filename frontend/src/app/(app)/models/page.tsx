@@ -1,0 +1,5 @@
+import { ModelsView } from "@/features/models/ModelsView";
+
+export default function ModelsPage() {
+  return <ModelsView />;
+}

@@ -1,0 +1,5 @@
+import { PatientList } from "@/features/patients/PatientList";
+
+export default function PatientsPage() {
+  return <PatientList />;
+}

@@ -1,0 +1,5 @@
+import { ReviewQueue } from "@/features/queue/ReviewQueue";
+
+export default function QueuePage() {
+  return <ReviewQueue />;
+}

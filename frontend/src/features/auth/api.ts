@@ -1,0 +1,42 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { apiRequest } from "@/api/client";
+import type { Me } from "@/api/types";
+
+export const meKey = ["me"] as const;
+
+export function useMe() {
+  return useQuery({
+    queryKey: meKey,
+    queryFn: ({ signal }) => apiRequest<Me>("/api/auth/me/", { signal }),
+    staleTime: 5 * 60_000,
+  });
+}
+
+export function useSignIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (credentials: { username: string; password: string }) =>
+      apiRequest<Me>("/api/auth/login/", { method: "POST", body: credentials, allowAnonymous: true }),
+    onSuccess: () => {
+      queryClient.clear();
+    },
+  });
+}
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => apiRequest<void>("/api/auth/logout/", { method: "POST", allowAnonymous: true }),
+    onSettled: () => {
+      queryClient.clear();
+      // A full page load on purpose: it drops every cached record of the signed-out user.
+      // eslint-disable-next-line @next/next/no-location-assign-relative-destination
+      window.location.assign("/login/");
+    },
+  });
+}
+
+/** Roles the user holds in any clinic. */
+export function rolesOf(me: Me | undefined): Set<string> {
+  return new Set((me?.clinics ?? []).map((clinic) => clinic.role));
+}

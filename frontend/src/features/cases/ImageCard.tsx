@@ -1,0 +1,168 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { messageOf } from "@/api/errors";
+import type { CaseImage, Prediction } from "@/api/types";
+import { useAnnounce } from "@/components/Announcer";
+import { Button } from "@/components/Button";
+import { cn } from "@/lib/cn";
+import { formatPercent, formatWait } from "@/lib/format";
+import { RISK_LABELS } from "@/lib/labels";
+import { useImage, useReclassify } from "./api";
+import { PredictionBadge, riskText } from "./badges";
+
+/** A photo on the case page with its live analysis state and, once finished, its result card. */
+export function ImageCard({ image: initial, index }: { image: CaseImage; index: number }) {
+  const query = useImage(initial);
+  const image = query.data;
+  const prediction = image.latest_prediction ?? null;
+  const [showHeatmap, setShowHeatmap] = useState(false);
+  const name = `Photo ${index + 1}`;
+
+  useAnnounceChanges(name, prediction);
+
+  const heatmapUrl = prediction?.status === "succeeded" ? (prediction.heatmap_url ?? `/api/images/${image.id}/heatmap/`) : null;
+  const photoUrl = image.file_url ?? `/api/images/${image.id}/file/`;
+
+  return (
+    <article className="overflow-hidden rounded-lg border border-slate-200 bg-white" aria-labelledby={`image-${image.id}-title`} data-testid="image-card">
+      <div className="relative aspect-[4/3] bg-slate-100">
+        {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
+        <img src={photoUrl} alt={`${name}, intra-oral photograph`} className="absolute inset-0 size-full object-contain" />
+        {heatmapUrl && showHeatmap && (
+          // eslint-disable-next-line @next/next/no-img-element -- as above
+          <img src={heatmapUrl} alt={`${name}, heat map of the regions that drove the estimate`} className="absolute inset-0 size-full object-contain" />
+        )}
+      </div>
+      <div className="space-y-3 p-4">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h3 id={`image-${image.id}-title`} className="font-medium text-slate-900">
+            {name}
+          </h3>
+          <PredictionBadge prediction={prediction} />
+        </div>
+        {heatmapUrl && (
+          <Button variant="secondary" aria-pressed={showHeatmap} onClick={() => setShowHeatmap(!showHeatmap)}>
+            {showHeatmap ? "Hide heat map" : "Show heat map"}
+          </Button>
+        )}
+        <QualityWarnings image={image} />
+        <PredictionState imageId={image.id} prediction={prediction} />
+        {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
+      </div>
+    </article>
+  );
+}
+
+function useAnnounceChanges(name: string, prediction: Prediction | null) {
+  const announce = useAnnounce();
+  const previous = useRef(prediction?.status);
+
+  useEffect(() => {
+    const status = prediction?.status;
+    if (status === previous.current) {
+      return;
+    }
+    previous.current = status;
+    if (status === "running") {
+      announce(`${name}: analysis started.`);
+    } else if (status === "succeeded") {
+      announce(`${name}: result ready, ${riskText(prediction?.label)}.`);
+    } else if (status === "failed") {
+      announce(`${name}: analysis failed.`);
+    }
+  }, [announce, name, prediction?.status, prediction?.label]);
+}
+
+function QualityWarnings({ image }: { image: CaseImage }) {
+  const warnings = (image.quality_warnings ?? []).map((warning) => (typeof warning === "string" ? warning : warning.message));
+  if (warnings.length === 0) {
+    return null;
+  }
+  return (
+    <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
+      <p className="font-medium">Photo quality</p>
+      <ul className="mt-1 list-disc pl-5">
+        {warnings.map((warning) => (
+          <li key={warning}>{warning}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function PredictionState({ imageId, prediction }: { imageId: number; prediction: Prediction | null }) {
+  const reclassify = useReclassify(imageId);
+
+  if (!prediction) {
+    return <p className="text-sm text-slate-700">Not analysed yet.</p>;
+  }
+  switch (prediction.status) {
+    case "waiting_for_model":
+      return <p className="text-sm text-slate-700">Waiting for a model. Analysis starts as soon as an administrator activates one.</p>;
+    case "queued":
+      return (
+        <p className="text-sm text-slate-700">
+          Queued
+          {prediction.queue_position ? `, position ${prediction.queue_position}` : ""}
+          {prediction.estimated_wait_seconds ? `, ${formatWait(prediction.estimated_wait_seconds)}` : ""}.
+        </p>
+      );
+    case "running":
+      return <p className="text-sm text-slate-700">Analysing the photo…</p>;
+    case "failed":
+      return (
+        <div className="space-y-2 text-sm">
+          <p className="text-red-800">{prediction.error_message || "The analysis failed."}</p>
+          <Button variant="secondary" disabled={reclassify.isPending} onClick={() => reclassify.mutate()}>
+            Analyse again
+          </Button>
+          {reclassify.isError && <p className="text-red-800">{messageOf(reclassify.error)}</p>}
+        </div>
+      );
+    case "succeeded":
+      return <ResultCard prediction={prediction} />;
+  }
+}
+
+const RESULT_STYLES: Record<string, string> = {
+  high_risk: "border-red-300 bg-red-50 text-red-950",
+  uncertain: "border-amber-300 bg-amber-50 text-amber-950",
+  low_risk: "border-emerald-300 bg-emerald-50 text-emerald-950",
+};
+
+function modelName(prediction: Prediction): string {
+  const version = prediction.model_version;
+  if (prediction.model_version_name) {
+    return prediction.model_version_name;
+  }
+  if (typeof version === "string") {
+    return version;
+  }
+  return version?.name ?? "unknown";
+}
+
+/** The model's estimate in clinician terms, with the statement that it is not a diagnosis. */
+export function ResultCard({ prediction }: { prediction: Prediction }) {
+  const label = prediction.label ? RISK_LABELS[prediction.label] : undefined;
+
+  return (
+    <section aria-label="Model result" className={cn("rounded-md border p-3", RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50")}>
+      <p className="text-lg font-semibold">
+        {label ? `${label.title}: ${label.advice.toLowerCase()}` : "No label"}
+      </p>
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
+        <dt>Estimated probability of cancer</dt>
+        <dd className="font-medium">{formatPercent(prediction.probability, 0)}</dd>
+        <dt>Referral threshold</dt>
+        <dd className="font-medium">{formatPercent(prediction.threshold, 0)}</dd>
+        <dt>Model version</dt>
+        <dd className="font-medium">{modelName(prediction)}</dd>
+      </dl>
+      <p className="mt-3 text-xs">
+        This estimate supports your clinical decision. It is not a diagnosis: examine the patient and refer by your
+        clinical judgement.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,159 @@
+"use client";
+
+import type { ModelVersion, TrainingRun } from "@/api/types";
+import { Badge } from "@/components/Badge";
+import { PageHeader } from "@/components/PageHeader";
+import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { formatDateTime, formatPercent } from "@/lib/format";
+import { trainingRunOf, useModelVersions } from "./api";
+
+export function ModelsView() {
+  const versions = useModelVersions();
+
+  if (versions.isPending) {
+    return <LoadingState label="Loading models…" />;
+  }
+  if (versions.isError) {
+    return <ErrorState error={versions.error} onRetry={() => void versions.refetch()} />;
+  }
+
+  const active = versions.data.find((version) => version.status === "active");
+  const others = versions.data.filter((version) => version !== active);
+
+  return (
+    <>
+      <PageHeader title="Models" subtitle="The classifier that analyses photos, its measured performance and its operating point." />
+      {active ? (
+        <ActiveModel version={active} />
+      ) : (
+        <EmptyState title="No model is active.">Photos wait for analysis until an administrator activates a model.</EmptyState>
+      )}
+      {others.length > 0 && (
+        <section aria-labelledby="other-models" className="mt-8">
+          <h2 id="other-models" className="mb-3 text-lg font-semibold text-slate-900">
+            Other versions
+          </h2>
+          <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+            {others.map((version) => (
+              <li key={version.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
+                <span className="font-medium">{version.name}</span>
+                <span className="flex items-center gap-2">
+                  <Badge>{version.status}</Badge>
+                  <TrainingProgress run={trainingRunOf(version)} compact />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  );
+}
+
+function ActiveModel({ version }: { version: ModelVersion }) {
+  const plots = (version.plots ?? []).map((plot) => (typeof plot === "string" ? { name: plot, url: plot } : plot));
+
+  return (
+    <section aria-labelledby="active-model" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="active-model" className="text-lg font-semibold text-slate-900">
+          {version.name}
+        </h2>
+        <Badge tone="success">Active</Badge>
+      </div>
+      <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-3">
+        <Metric term="Referral threshold" value={formatPercent(version.threshold, 1)} />
+        <Metric
+          term="Uncertain band"
+          value={`${formatPercent(version.uncertain_low, 1)} – ${formatPercent(version.uncertain_high, 1)}`}
+        />
+        <Metric term="Activated" value={formatDateTime(version.activated_at)} />
+      </dl>
+      <Metrics metrics={version.metrics ?? {}} />
+      <TrainingProgress run={trainingRunOf(version)} />
+      {plots.length > 0 && (
+        <div>
+          <h3 className="mb-2 font-semibold text-slate-900">Training plots</h3>
+          <div className="grid gap-4 md:grid-cols-2">
+            {plots.map((plot) => (
+              <figure key={plot.url} className="rounded-md border border-slate-200 p-2">
+                {/* eslint-disable-next-line @next/next/no-img-element -- served by the API, no optimiser in a static export */}
+                <img src={plot.url} alt={plot.name} className="w-full" />
+                <figcaption className="mt-1 text-xs text-slate-600">{plot.name}</figcaption>
+              </figure>
+            ))}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Metric({ term, value }: { term: string; value: string }) {
+  return (
+    <div className="rounded-md bg-slate-50 p-3">
+      <dt className="text-slate-600">{term}</dt>
+      <dd className="text-base font-semibold text-slate-900">{value}</dd>
+    </div>
+  );
+}
+
+function formatMetric(value: unknown): string {
+  if (typeof value === "number") {
+    return value >= 0 && value <= 1 ? value.toFixed(3) : String(Math.round(value * 1000) / 1000);
+  }
+  return typeof value === "string" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+}
+
+/** Metric groups (for example validation and test) as small tables; a flat object is one group. */
+function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
+  const entries = Object.entries(metrics);
+  if (entries.length === 0) {
+    return <p className="text-sm text-slate-700">No metrics were recorded for this version.</p>;
+  }
+  const groups = entries.every(([, value]) => typeof value === "object" && value !== null && !Array.isArray(value))
+    ? (entries as [string, Record<string, unknown>][])
+    : ([["Metrics", metrics]] as [string, Record<string, unknown>][]);
+
+  return (
+    <div className="grid gap-4 md:grid-cols-2">
+      {groups.map(([group, values]) => (
+        <table key={group} className="w-full text-left text-sm">
+          <caption className="mb-1 text-left font-semibold text-slate-900 capitalize">{group.replaceAll("_", " ")}</caption>
+          <tbody>
+            {Object.entries(values)
+              .filter(([, value]) => typeof value !== "object" || value === null)
+              .map(([name, value]) => (
+                <tr key={name} className="border-b border-slate-100">
+                  <th scope="row" className="py-1 pr-4 font-normal text-slate-700">
+                    {name.replaceAll("_", " ")}
+                  </th>
+                  <td className="py-1 font-medium text-slate-900">{formatMetric(value)}</td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      ))}
+    </div>
+  );
+}
+
+function TrainingProgress({ run, compact = false }: { run: TrainingRun | null; compact?: boolean }) {
+  if (!run) {
+    return null;
+  }
+  const fraction = run.total_epochs > 0 ? run.epoch / run.total_epochs : 0;
+  const text = `Training ${run.status}${run.phase ? ` (${run.phase})` : ""}: epoch ${run.epoch} of ${run.total_epochs}`;
+  if (compact) {
+    return <span className="text-slate-700">{text}</span>;
+  }
+  return (
+    <div className="text-sm">
+      <label htmlFor={`run-${run.id}`} className="text-slate-700">
+        {text}
+      </label>
+      <progress id={`run-${run.id}`} max={100} value={Math.round(fraction * 100)} className="mt-1 block h-2 w-full accent-teal-700" />
+      {run.error_message && <p className="mt-1 text-red-800">{run.error_message}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+"use client";
+
+import Link from "next/link";
+import type { Case, Patient } from "@/api/types";
+import { buttonClasses } from "@/components/Button";
+import { PageHeader } from "@/components/PageHeader";
+import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { CaseStatusBadge, PredictionBadge } from "@/features/cases/badges";
+import { formatDate } from "@/lib/format";
+import { EXPOSURES, LESION_SITES, labelOf, SEXES } from "@/lib/labels";
+import { usePatient, usePatientCases } from "./api";
+
+export function PatientView({ id }: { id: number | null }) {
+  const patient = usePatient(id);
+
+  if (id === null) {
+    return <ErrorState error={null} title="No patient chosen" message="Open a patient from the patients list." />;
+  }
+  if (patient.isPending) {
+    return <LoadingState label="Loading patient…" />;
+  }
+  if (patient.isError) {
+    return <ErrorState error={patient.error} onRetry={() => void patient.refetch()} />;
+  }
+
+  return (
+    <>
+      <PageHeader
+        title={patient.data.identifier}
+        subtitle={<PatientSummary patient={patient.data} />}
+        actions={
+          <>
+            <Link href={`/cases/new/?patient=${id}`} className={buttonClasses("primary")}>
+              Open a case
+            </Link>
+            <Link href={`/patients/edit/?id=${id}`} className={buttonClasses("secondary")}>
+              Edit patient
+            </Link>
+          </>
+        }
+      />
+      <RiskFactors patient={patient.data} />
+      <section aria-labelledby="history-heading" className="mt-8">
+        <h2 id="history-heading" className="mb-3 text-lg font-semibold text-slate-900">
+          Case history
+        </h2>
+        <CaseTimeline patientId={id} />
+      </section>
+    </>
+  );
+}
+
+function PatientSummary({ patient }: { patient: Patient }) {
+  const parts = [patient.name, labelOf(SEXES, patient.sex), patient.year_of_birth ? `born ${patient.year_of_birth}` : null];
+  return (
+    <>
+      {parts.filter(Boolean).join(" · ")}
+      {patient.is_archived && <span className="ml-2 font-medium text-amber-900">Archived</span>}
+    </>
+  );
+}
+
+function RiskFactors({ patient }: { patient: Patient }) {
+  const rows: [string, string][] = [
+    ["Tobacco smoking", labelOf(EXPOSURES, patient.tobacco_smoking)],
+    ["Smokeless tobacco, betel quid or areca nut", labelOf(EXPOSURES, patient.smokeless_tobacco)],
+    ["Alcohol", labelOf(EXPOSURES, patient.alcohol)],
+    [
+      "Previous oral cancer",
+      patient.previous_oral_cancer === null ? "Unknown" : patient.previous_oral_cancer ? "Yes" : "No",
+    ],
+  ];
+  return (
+    <section aria-labelledby="risk-heading" className="rounded-lg border border-slate-200 bg-white p-4">
+      <h2 id="risk-heading" className="mb-3 font-semibold text-slate-900">
+        Risk factors
+      </h2>
+      <dl className="grid gap-x-6 gap-y-2 sm:grid-cols-2">
+        {rows.map(([term, value]) => (
+          <div key={term} className="flex justify-between gap-4 border-b border-slate-100 pb-1">
+            <dt className="text-sm text-slate-600">{term}</dt>
+            <dd className="text-sm font-medium text-slate-900">{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {patient.notes && <p className="mt-3 text-sm whitespace-pre-line text-slate-700">{patient.notes}</p>}
+    </section>
+  );
+}
+
+function CaseTimeline({ patientId }: { patientId: number }) {
+  const cases = usePatientCases(patientId);
+
+  if (cases.isPending) {
+    return <LoadingState label="Loading cases…" />;
+  }
+  if (cases.isError) {
+    return <ErrorState error={cases.error} onRetry={() => void cases.refetch()} />;
+  }
+  if (cases.data.length === 0) {
+    return <EmptyState title="No cases yet.">Open a case to upload photos of a lesion.</EmptyState>;
+  }
+
+  return (
+    <ol className="relative space-y-4 border-l-2 border-slate-200 pl-5">
+      {cases.data.map((item) => (
+        <TimelineEntry key={item.id} item={item} />
+      ))}
+    </ol>
+  );
+}
+
+function TimelineEntry({ item }: { item: Case }) {
+  const images = (item.images ?? []).filter((image) => !image.is_excluded);
+  const reviewCount = item.reviews?.length ?? 0;
+
+  return (
+    <li className="relative">
+      <span aria-hidden="true" className="absolute top-2 -left-[27px] size-3 rounded-full border-2 border-white bg-teal-700" />
+      <article className="rounded-lg border border-slate-200 bg-white p-4">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h3 className="font-medium">
+            <Link href={`/cases/view/?id=${item.id}`} className="text-teal-900 underline-offset-2 hover:underline">
+              {labelOf(LESION_SITES, item.lesion_site)} · {formatDate(item.encounter_date)}
+            </Link>
+          </h3>
+          <CaseStatusBadge status={item.status} />
+        </div>
+        {item.lesion_description && <p className="mt-1 text-sm text-slate-700">{item.lesion_description}</p>}
+        {images.length > 0 && (
+          <ul className="mt-3 flex flex-wrap gap-3" aria-label="Photos">
+            {images.map((image) => (
+              <li key={image.id} className="w-28 space-y-1">
+                {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
+                <img
+                  src={image.thumbnail_url ?? `/api/images/${image.id}/thumbnail/`}
+                  alt={`Photo ${image.id}`}
+                  className="aspect-square w-28 rounded-md border border-slate-200 object-cover"
+                  loading="lazy"
+                />
+                <PredictionBadge prediction={image.latest_prediction} />
+              </li>
+            ))}
+          </ul>
+        )}
+        <p className="mt-3 text-sm text-slate-600">
+          {reviewCount === 0 ? "Not reviewed yet" : `${reviewCount} review${reviewCount === 1 ? "" : "s"}`}
+        </p>
+      </article>
+    </li>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+
+import Link from "next/link";
+import { useState } from "react";
+import { Button } from "@/components/Button";
+import { PageHeader } from "@/components/PageHeader";
+import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { useReviewQueue } from "@/features/cases/api";
+import { PAGE_SIZE } from "@/features/patients/api";
+import { formatDate } from "@/lib/format";
+import { LESION_SITES, labelOf } from "@/lib/labels";
+
+export function ReviewQueue() {
+  const [page, setPage] = useState(1);
+  const queue = useReviewQueue(page);
+
+  return (
+    <>
+      <PageHeader title="Review queue" subtitle="Cases sent for specialist review, oldest encounter last." />
+      <QueueContent queue={queue} />
+      {queue.data && queue.data.count > PAGE_SIZE && (
+        <nav aria-label="Pages" className="mt-4 flex justify-between gap-2">
+          <Button variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Previous
+          </Button>
+          <Button variant="secondary" disabled={!queue.data.next} onClick={() => setPage(page + 1)}>
+            Next
+          </Button>
+        </nav>
+      )}
+    </>
+  );
+}
+
+function QueueContent({ queue }: { queue: ReturnType<typeof useReviewQueue> }) {
+  if (queue.isPending) {
+    return <LoadingState label="Loading the queue…" />;
+  }
+  if (queue.isError) {
+    return <ErrorState error={queue.error} onRetry={() => void queue.refetch()} />;
+  }
+  const waiting = queue.data.results.filter((item) => item.status === "awaiting_review");
+  if (waiting.length === 0) {
+    return <EmptyState title="No cases are awaiting review." />;
+  }
+
+  return (
+    <ul className="divide-y divide-slate-200 overflow-hidden rounded-lg border border-slate-200 bg-white">
+      {waiting.map((item) => (
+        <li key={item.id}>
+          <Link href={`/cases/view/?id=${item.id}`} className="block px-4 py-3 hover:bg-slate-50">
+            <span className="font-medium text-teal-900">
+              {labelOf(LESION_SITES, item.lesion_site)} · {formatDate(item.encounter_date)}
+            </span>
+            {item.patient_identifier && <span className="text-slate-700"> · {item.patient_identifier}</span>}
+            {item.lesion_description && <span className="mt-1 block truncate text-sm text-slate-600">{item.lesion_description}</span>}
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
