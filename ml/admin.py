@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from ml.models import ModelVersion, TrainingRun
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    """Training runs are written by the ``train_model`` command; the admin only shows them."""
+
+    list_display = ["id", "status", "phase", "epoch", "total_epochs", "created_by", "created_at", "finished_at"]
+    list_filter = ["status", "phase"]
+    search_fields = ["output_dir", "data_dir"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    """Model versions are created by training and activated through ``ml.services.activate``, which audits it."""
+
+    list_display = ["name", "status", "image_size", "threshold", "created_at", "activated_at", "activated_by"]
+    list_filter = ["status"]
+    search_fields = ["name", "model_sha256"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
