@@ -243,7 +243,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ExposureEnum": "diagnosis.models.Exposure"},
+    # Several models have a "status" field with different choices; each enum gets its own stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "ExposureEnum": "diagnosis.models.Exposure",
+        "CaseStatusEnum": "diagnosis.models.Case.Status",
+        "PredictionStatusEnum": "diagnosis.models.Prediction.Status",
+        "ModelVersionStatusEnum": "ml.models.ModelVersion.Status",
+        "TrainingRunStatusEnum": "ml.models.TrainingRun.Status",
+    },
 }
 
 if not DEBUG:
