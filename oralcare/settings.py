@@ -185,6 +185,14 @@ ORALCARE_MAX_UPLOAD_BYTES = env.int("ORALCARE_MAX_UPLOAD_BYTES", default=25 * 10
 ORALCARE_MAX_IMAGE_PIXELS = env.int("ORALCARE_MAX_IMAGE_PIXELS", default=50_000_000)
 ORALCARE_MIN_IMAGE_SIDE = env.int("ORALCARE_MIN_IMAGE_SIDE", default=64)
 ORALCARE_MAX_ASPECT_RATIO = env.float("ORALCARE_MAX_ASPECT_RATIO", default=4.0)
+# A request body larger than this is rejected from its Content-Length header before any of it is read.
+ORALCARE_MAX_REQUEST_BYTES = env.int("ORALCARE_MAX_REQUEST_BYTES", default=100 * 1024 * 1024)
+# UploadSizeLimitHandler comes first, so a file stops reaching the storing handlers once it exceeds the limit.
+FILE_UPLOAD_HANDLERS = [
+    "diagnosis.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # The classifier. Paths may be empty: the product then runs and says that no model is active.
 ORALCARE_MODEL_DIR = Path(env.str("ORALCARE_MODEL_DIR", default=str(VAR_DIR / "models"))).resolve()
@@ -223,7 +231,7 @@ REST_FRAMEWORK = {
         # Token first: DRF takes the WWW-Authenticate header from the first class, so a request without
         # credentials gets a 401 (which the web interface answers by showing the sign-in page) instead of a 403.
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.api.authentication.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -1,0 +1,97 @@
+from typing import Any
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from diagnosis.models import Image
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    """A stored photo: what was detected at intake, who uploaded it, and where to fetch the file."""
+
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    excluded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    # The screening app's latest result for this image: see get_latest_prediction.
+    latest_prediction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "case",
+            "original_filename",
+            "detected_format",
+            "stored_format",
+            "width",
+            "height",
+            "upload_size",
+            "upload_sha256",
+            "stored_sha256",
+            "quality_warnings",
+            "uploaded_by",
+            "uploaded_at",
+            "is_excluded",
+            "excluded_reason",
+            "excluded_by",
+            "excluded_at",
+            "file_url",
+            "thumbnail_url",
+            "latest_prediction",
+        ]
+        read_only_fields = fields
+
+    def get_file_url(self, image: Image) -> str:
+        return reverse("image-file", kwargs={"image_id": image.pk})
+
+    def get_thumbnail_url(self, image: Image) -> str | None:
+        return reverse("image-thumbnail", kwargs={"image_id": image.pk}) if image.thumbnail else None
+
+    def get_latest_prediction(self, image: Image) -> dict[str, Any] | None:
+        """Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one."""
+        try:
+            from diagnosis.api.screening.serializers import PredictionSerializer
+        except ImportError:
+            return None
+
+        prediction = image.predictions.order_by("-created_at", "-id").first()
+        if prediction is None:
+            return None
+        return PredictionSerializer(prediction, context=self.context).data
+
+
+class UploadedImageSerializer(ImageSerializer):
+    """An image in the upload response, with whether it was already stored in the case."""
+
+    duplicate = serializers.SerializerMethodField()
+
+    class Meta(ImageSerializer.Meta):
+        fields = [*ImageSerializer.Meta.fields, "duplicate"]
+        read_only_fields = fields
+
+    def get_duplicate(self, image: Image) -> bool:
+        return image.pk in self.context.get("duplicate_ids", set())
+
+
+class RejectedUploadSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class UploadResultSerializer(serializers.Serializer):
+    images = UploadedImageSerializer(many=True)
+    rejected = RejectedUploadSerializer(many=True)
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    image = serializers.ListField(
+        child=serializers.FileField(), help_text="One or more photos: JPEG, PNG, WebP, HEIC, MPO, TIFF, BMP or GIF."
+    )
+
+
+class ExcludeSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why the photo is excluded, for example 'wrong patient'. Required."
+    )

@@ -1,0 +1,222 @@
+"""
+Photo endpoints: upload to a case, list a case's photos, read one, stream its file or thumbnail, exclude it.
+
+Every image is looked up through ``Image.objects.visible_to(user)``, so another clinic's photo is a 404. Every read
+and change writes an audit event.
+"""
+
+from typing import Any
+
+from django.core.exceptions import TooManyFilesSent
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diagnosis import audit
+from diagnosis.api.images.serializers import (
+    ExcludeSerializer,
+    ImageSerializer,
+    UploadedImageSerializer,
+    UploadRequestSerializer,
+    UploadResultSerializer,
+)
+from diagnosis.api.records.permissions import require_editor
+from diagnosis.intake import ImageRejected
+from diagnosis.models import AuditEvent, Case, Image
+from diagnosis.uploads import exclude_image, rejected_uploads, sanitise_filename, store_upload
+from oralcare.api import validation_error_body
+from oralcare.middleware import request_id_var
+
+UPLOAD_FIELD = "image"
+
+
+def visible_image(request: Request, image_id: int) -> Image:
+    return get_object_or_404(Image.objects.visible_to(request.user).select_related("case__patient"), pk=image_id)
+
+
+class CaseImagesView(generics.ListAPIView):
+    """List a case's photos (GET) or upload one or more photos to it (POST, multipart field ``image``)."""
+
+    serializer_class = ImageSerializer
+    parser_classes = [MultiPartParser]
+
+    def get_case(self) -> Case:
+        return get_object_or_404(
+            Case.objects.visible_to(self.request.user).select_related("patient"), pk=self.kwargs["case_id"]
+        )
+
+    def get_queryset(self) -> Any:
+        images = (
+            Image.objects.visible_to(self.request.user)
+            .filter(case=self.case)
+            .select_related("uploaded_by", "excluded_by")
+        )
+        if self.request.query_params.get("include_excluded") not in ("1", "true"):
+            images = images.filter(is_excluded=False)
+        return images
+
+    @extend_schema(
+        parameters=[OpenApiParameter("include_excluded", bool, description="Also list excluded photos (1 or true).")]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.case = self.get_case()
+        response = self.list(request, *args, **kwargs)
+        listed = [item["id"] for item in response.data["results"]] if isinstance(response.data, dict) else []
+        audit.record(
+            AuditEvent.Action.READ, actor=request.user, target=self.case, request=request, changes={"images": listed}
+        )
+        return response
+
+    @extend_schema(
+        request={"multipart/form-data": UploadRequestSerializer},
+        responses={202: UploadResultSerializer, 400: None},
+        description="Stores each photo in the multipart field 'image'. Returns 202 with the stored images and the "
+        "rejected files, or 400 when no file could be stored.",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_case()
+        require_editor(request.user, case.patient.clinic_id, action="upload photos")
+        if case.status == Case.Status.CLOSED:
+            raise ValidationError(
+                {UPLOAD_FIELD: [ErrorDetail("The case is closed. Reopen it before adding photos.", code="case_closed")]}
+            )
+
+        files: list[UploadedFile] = request.FILES.getlist(UPLOAD_FIELD)
+        rejected = rejected_uploads(request._request, UPLOAD_FIELD)
+        if not files and not rejected:
+            raise ValidationError(
+                {
+                    UPLOAD_FIELD: [
+                        ErrorDetail(
+                            "No file was sent. Attach one or more photos in the multipart field 'image'.",
+                            code="required",
+                        )
+                    ]
+                }
+            )
+
+        stored, duplicate_ids = [], set()
+        for uploaded_file in files:
+            try:
+                image, created = store_upload(case, uploaded_file, user=request.user, request=request)
+            except ImageRejected as rejection:
+                rejected.append(
+                    {
+                        "filename": sanitise_filename(uploaded_file.name),
+                        "code": rejection.code,
+                        "detail": rejection.message,
+                    }
+                )
+                continue
+            stored.append(image)
+            if not created:
+                duplicate_ids.add(image.pk)
+
+        if not stored:
+            return _all_rejected_response(rejected)
+        images = UploadedImageSerializer(
+            stored, many=True, context={"request": request, "duplicate_ids": duplicate_ids}
+        )
+        return Response({"images": images.data, "rejected": rejected}, status=status.HTTP_202_ACCEPTED)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, TooManyFilesSent):
+            exc = ValidationError({UPLOAD_FIELD: [ErrorDetail(_too_many_files_message(), code="too_many_files")]})
+        return super().handle_exception(exc)
+
+
+class ImageDetailView(APIView):
+    @extend_schema(responses=ImageSerializer)
+    def get(self, request: Request, image_id: int) -> Response:
+        image = visible_image(request, image_id)
+        audit.record(AuditEvent.Action.READ, actor=request.user, target=image, request=request)
+        return Response(ImageSerializer(image, context={"request": request}).data)
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Ignore the Accept header, because the file views always send a JPEG whatever an <img> tag requests."""
+
+    def select_parser(self, request: Request, parsers: list[Any]) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class ImageFileView(APIView):
+    """Stream the stored, normalised copy of a photo (never the upload as sent)."""
+
+    content_negotiation_class = FirstRendererNegotiation
+    file_field = "file"
+    name_suffix = ""
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    def get(self, request: Request, image_id: int) -> FileResponse:
+        image = visible_image(request, image_id)
+        field_file: FieldFile = getattr(image, self.file_field)
+        if not field_file:
+            raise Http404("This image has no stored thumbnail.")
+
+        audit.record(
+            AuditEvent.Action.READ, actor=request.user, target=image, request=request, changes={"file": self.file_field}
+        )
+        return private_file_response(field_file, filename=f"image-{image.pk}{self.name_suffix}.jpg")
+
+
+class ImageThumbnailView(ImageFileView):
+    file_field = "thumbnail"
+    name_suffix = "-thumbnail"
+
+
+class ImageExcludeView(APIView):
+    @extend_schema(request=ExcludeSerializer, responses=ImageSerializer)
+    def post(self, request: Request, image_id: int) -> Response:
+        image = visible_image(request, image_id)
+        require_editor(request.user, image.case.patient.clinic_id, action="exclude photos")
+        serializer = ExcludeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if image.is_excluded:
+            raise ValidationError(
+                {"reason": [ErrorDetail("This photo is already excluded from its case.", code="already_excluded")]}
+            )
+
+        image = exclude_image(image, reason=serializer.validated_data["reason"], user=request.user, request=request)
+        return Response(ImageSerializer(image, context={"request": request}).data)
+
+
+def private_file_response(field_file: FieldFile, *, filename: str) -> FileResponse:
+    """Stream a stored JPEG with headers that keep it out of shared caches and stop browsers from sniffing it."""
+    response = FileResponse(field_file.open("rb"), content_type="image/jpeg", as_attachment=False, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _all_rejected_response(rejected: list[dict[str, str]]) -> Response:
+    error = ValidationError(
+        {UPLOAD_FIELD: [ErrorDetail(f"{item['filename']}: {item['detail']}", code=item["code"]) for item in rejected]}
+    )
+    body = validation_error_body(error)
+    body["detail"] = "No photo was stored: correct or replace the files listed in 'errors' and upload them again."
+    body["rejected"] = rejected
+    body["request_id"] = request_id_var.get()
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _too_many_files_message() -> str:
+    from django.conf import settings
+
+    return (
+        f"Too many files in one request: the maximum is {settings.DATA_UPLOAD_MAX_NUMBER_FILES}. "
+        "Upload the photos in several smaller batches."
+    )
