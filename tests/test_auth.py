@@ -130,6 +130,8 @@ def test_session_write_needs_csrf_token(clinician):
     response = api.post("/api/auth/logout/")
 
     assert response.status_code == 403
+    assert response.data["code"] == "csrf_failed"
+    assert "X-CSRFToken" in response.data["detail"]
 
 
 def test_token_authenticates_scripts(api, clinician):

@@ -3,13 +3,13 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
-from rest_framework.authentication import SessionAuthentication
+from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.authentication import CsrfSessionAuthentication
 from accounts.api.lockout import lockout_response
 from accounts.api.serializers import CsrfSerializer, LoginSerializer, MeSerializer
 from oralcare.api import ErrorSerializer, error_response
@@ -86,13 +86,4 @@ class MeView(APIView):
 
 def _enforce_csrf(request: Request) -> None:
     # Sign-in happens before there is a session, so DRF's SessionAuthentication would not check CSRF here.
-    try:
-        SessionAuthentication().enforce_csrf(request)
-    except exceptions.PermissionDenied as error:
-        raise exceptions.PermissionDenied(
-            detail=(
-                f"The CSRF check failed ({error.detail}). Request GET /api/auth/csrf/ first and send its token in "
-                "the X-CSRFToken header."
-            ),
-            code="csrf_failed",
-        ) from error
+    CsrfSessionAuthentication().enforce_csrf(request)

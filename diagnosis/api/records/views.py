@@ -128,12 +128,22 @@ class PatientViewSet(
             patient, actor=self.request.user, data=serializer.validated_data, request=self.request
         )
 
-    @extend_schema(summary="Archive a patient", request=None, responses={200: PatientSerializer, **READ_ERRORS})
+    @extend_schema(
+        summary="Archive a patient",
+        operation_id="patients_archive",
+        request=None,
+        responses={200: PatientSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str | None = None) -> Response:
         return self._set_archived(archived=True)
 
-    @extend_schema(summary="Bring back an archived patient", request=None, responses={200: PatientSerializer, **ERRORS})
+    @extend_schema(
+        summary="Bring back an archived patient",
+        operation_id="patients_unarchive",
+        request=None,
+        responses={200: PatientSerializer, **ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def unarchive(self, request: Request, pk: str | None = None) -> Response:
         return self._set_archived(archived=False)
