@@ -450,3 +450,64 @@ def test_user_without_clinic_cannot_create_patient(api_as):
 
     assert response.status_code == 403
     assert response.data["code"] == "role_required"
+
+
+def make_image(case, user, sha="a"):
+    from diagnosis.models import Image
+
+    return Image.objects.create(
+        case=case,
+        file="images/test.jpg",
+        detected_format="JPEG",
+        width=640,
+        height=480,
+        upload_size=1000,
+        upload_sha256=sha * 64,
+        stored_sha256=sha * 64,
+        uploaded_by=user,
+    )
+
+
+def test_case_detail_lists_images(api_as, clinician, case):
+    image = make_image(case, clinician)
+
+    response = api_as(clinician).get(f"/api/cases/{case.id}/")
+
+    assert response.status_code == 200
+    assert [i["id"] for i in response.data["images"]] == [image.id]
+    assert response.data["image_count"] == 1
+
+
+def test_review_prediction_must_belong_to_case(api_as, clinician, case, patient):
+    from diagnosis.models import Prediction
+
+    other_case = CaseFactory(patient=patient, clinician=clinician)
+    own = Prediction.objects.create(image=make_image(case, clinician, "b"), status=Prediction.Status.SUCCEEDED)
+    foreign = Prediction.objects.create(
+        image=make_image(other_case, clinician, "c"), status=Prediction.Status.SUCCEEDED
+    )
+    api = api_as(clinician)
+    body = {"agreement": "agree", "referral_decision": "no_action"}
+
+    accepted = api.post(f"/api/cases/{case.id}/reviews/", {**body, "prediction": own.id})
+    rejected = api.post(f"/api/cases/{case.id}/reviews/", {**body, "prediction": foreign.id})
+
+    assert accepted.status_code == 201
+    assert accepted.data["prediction"] == own.id
+    assert rejected.status_code == 400
+    assert rejected.data["error_codes"]["prediction"] == ["wrong_case"]
+
+
+def test_review_prediction_of_other_clinic_is_400(api_as, outsider, clinician, case, other_clinic):
+    from diagnosis.models import Prediction
+
+    foreign = Prediction.objects.create(image=make_image(case, clinician, "d"), status=Prediction.Status.SUCCEEDED)
+    own_case = CaseFactory(patient=PatientFactory(clinic=other_clinic), clinician=outsider)
+
+    response = api_as(outsider).post(
+        f"/api/cases/{own_case.id}/reviews/",
+        {"agreement": "agree", "referral_decision": "no_action", "prediction": foreign.id},
+    )
+
+    assert response.status_code == 400
+    assert response.data["error_codes"]["prediction"] == ["does_not_exist"]

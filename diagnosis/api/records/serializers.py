@@ -1,5 +1,4 @@
 import datetime
-import importlib.util
 from typing import Any
 
 from django.utils import timezone
@@ -7,8 +6,9 @@ from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
 from accounts.models import Clinic, Membership, User
+from diagnosis.api.images.serializers import ImageSerializer
 from diagnosis.api.records.permissions import EDITOR_ROLES
-from diagnosis.models import Case, Image, Patient, Prediction, Review
+from diagnosis.models import Case, Patient, Prediction, Review
 from diagnosis.services import DUPLICATE_IDENTIFIER_MESSAGE
 
 EARLIEST_YEAR_OF_BIRTH = 1900
@@ -212,34 +212,15 @@ class CaseUpdateSerializer(CaseSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class CaseImageSummarySerializer(serializers.ModelSerializer):
-    """A case's photograph, used when the image API's own serializer is not installed."""
-
-    class Meta:
-        model = Image
-        fields = ["id", "width", "height", "quality_warnings", "uploaded_at", "is_excluded"]
-        read_only_fields = fields
-
-
-def _image_serializer_class() -> type[serializers.Serializer]:
-    # The image API owns the full image representation (files, predictions); it is used once that module exists.
-    if importlib.util.find_spec("diagnosis.api.images.serializers") is None:
-        return CaseImageSummarySerializer
-
-    from diagnosis.api.images import serializers as image_serializers
-
-    return getattr(image_serializers, "ImageSerializer", CaseImageSummarySerializer)
-
-
 class CaseDetailSerializer(CaseSerializer):
-    images = _image_serializer_class()(many=True, read_only=True)
+    images = ImageSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):
         fields = CaseSerializer.Meta.fields + ["images"]
 
 
 class CaseDetailUpdateSerializer(CaseUpdateSerializer):
-    images = _image_serializer_class()(many=True, read_only=True)
+    images = ImageSerializer(many=True, read_only=True)
 
     class Meta(CaseUpdateSerializer.Meta):
         fields = CaseSerializer.Meta.fields + ["images"]
