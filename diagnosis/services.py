@@ -266,7 +266,7 @@ def _created_values(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _save_patient(patient: Patient) -> None:
-    # The serializer checks the identifier first; this catches two requests that register it at the same moment.
+    # The serializer checks the identifier first. This catches two requests that register it at the same moment.
     try:
         with transaction.atomic():
             patient.save()

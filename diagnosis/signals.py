@@ -23,7 +23,7 @@ def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: A
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
 def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    # A request without a signed-in session still logs out; there is nobody to record then.
+    # Logging out without a signed-in session is allowed, and then there is no user to record.
     if user is None:
         return
 
@@ -34,6 +34,6 @@ def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
 def audit_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # Django has already masked the password in ``credentials``; only the typed user name is stored.
+    # Django has already masked the password in ``credentials``. Only the typed user name is stored.
     username = str(credentials.get("username", ""))[:150]
     audit.record(AuditEvent.Action.LOGIN_FAILED, username=username, request=request, via=_via(request))

@@ -6,7 +6,7 @@ from ml.models import ModelVersion, TrainingRun
 
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
-    """Training runs are written by the ``train_model`` command; the admin only shows them."""
+    """Training runs, written by the ``train_model`` command. The admin only shows them."""
 
     list_display = ["id", "status", "phase", "epoch", "total_epochs", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "phase"]

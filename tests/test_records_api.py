@@ -45,7 +45,7 @@ def test_create_patient_needs_clinic_choice_with_two_clinics(api_as, clinician, 
     assert chosen.data["clinic"] == other_clinic.id
 
 
-def test_create_patient_in_foreign_clinic_is_400_on_clinic(api_as, clinician, other_clinic):
+def test_foreign_clinic_rejected_on_clinic_field(api_as, clinician, other_clinic):
     foreign = api_as(clinician).post("/api/patients/", {**NEW_PATIENT, "clinic": other_clinic.id})
     missing = api_as(clinician).post("/api/patients/", {**NEW_PATIENT, "clinic": 999_999})
 

@@ -10,7 +10,7 @@ CSRF_HELP = "Request GET /api/auth/csrf/ and send its token in the X-CSRFToken h
 
 
 class CsrfSessionAuthentication(SessionAuthentication):
-    """Session authentication whose CSRF failures carry the code ``csrf_failed`` and say how to recover."""
+    """Session authentication whose CSRF failures carry the code ``csrf_failed`` and a message with the fix."""
 
     def enforce_csrf(self, request: Request) -> None:
         try:

@@ -31,8 +31,8 @@ class Command(BaseCommand):
             Token.objects.filter(user=user).delete()
         token, created = Token.objects.get_or_create(user=user)
 
-        # Printing an existing key hands out a credential too, so every run is audited. The actor is the server
-        # operator who ran the command, not a user account, so it stays empty; the target is the token's owner.
+        # Printing an existing key hands out a credential too, so every run is audited. The actor field stays empty
+        # because the server operator who ran the command has no user account. The target is the token's owner.
         audit.record(
             AuditEvent.Action.ISSUE_TOKEN,
             target=user,

@@ -1,6 +1,6 @@
 """
-Role rules inside a clinic. Which clinics a user sees is decided by ``visible_to(user)`` querysets, so a record of
-another clinic is a 404 before these rules run; these rules only decide what a member may change.
+Role rules inside a clinic. The ``visible_to(user)`` querysets decide which clinics a user sees, so a record of
+another clinic is a 404 before these rules run. These rules decide only what a member may change.
 
 - Clinicians and clinic administrators register and edit patients, open and edit cases, and review cases.
 - Specialists read their clinic's records, review cases and move a case's status (for example, close it after

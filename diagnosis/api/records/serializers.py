@@ -106,7 +106,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientUpdateSerializer(PatientSerializer):
-    """A patient's details; the clinic is fixed once the patient is registered."""
+    """A patient's details. The clinic is fixed once the patient is registered."""
 
     clinic = serializers.PrimaryKeyRelatedField(read_only=True)
 
@@ -177,7 +177,7 @@ class CaseSerializer(serializers.ModelSerializer):
         ).distinct()
 
     def get_image_count(self, case: Case) -> int:
-        # List views annotate the counts; a freshly created or updated case is counted here.
+        # List views annotate the counts, and a freshly created or updated case is counted here.
         if hasattr(case, "image_count"):
             return case.image_count
         return case.images.filter(is_excluded=False).count()
