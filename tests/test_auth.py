@@ -166,3 +166,15 @@ def test_user_without_clinic_has_no_memberships(api):
 
     assert response.status_code == 200
     assert response.data["memberships"] == []
+
+
+def test_admin_login_lockout_is_plain_text(clinician):
+    from django.test import Client
+
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post("/admin/login/", {"username": clinician.username, "password": "wrong-password"})
+
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sign-in is locked" in response.content.decode()

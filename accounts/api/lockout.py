@@ -1,4 +1,4 @@
-"""The response to a sign-in attempt that django-axes has locked out, in the API's error shape."""
+"""The response to a sign-in attempt that django-axes has locked out: the API's error shape, or plain text."""
 
 import math
 
@@ -11,7 +11,7 @@ from oralcare.middleware import request_id_var
 
 def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
-) -> JsonResponse:
+) -> HttpResponse:
     """Build the 429 response that axes sends (through ``AXES_LOCKOUT_CALLABLE``) once the failure limit is reached."""
     cool_off = get_cool_off(request)
     if cool_off is None:
@@ -22,15 +22,18 @@ def lockout_response(
         wait = f"Wait {math.ceil(seconds / 60)} minutes before you try again, or ask a clinic administrator for help"
         retry_after = seconds
 
-    body = {
-        "code": "locked_out",
-        "detail": (
-            f"Sign-in is locked after {settings.AXES_FAILURE_LIMIT} failed attempts for this user name from this "
-            f"address. {wait}."
-        ),
-        "request_id": request_id_var.get(),
-    }
-    response = JsonResponse(body, status=429)
+    detail = (
+        f"Sign-in is locked after {settings.AXES_FAILURE_LIMIT} failed attempts for this user name from this "
+        f"address. {wait}."
+    )
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"code": "locked_out", "detail": detail, "request_id": request_id_var.get()}, status=429
+        )
+    else:
+        # The admin's sign-in form is a web page, so it gets the message as plain text.
+        response = HttpResponse(detail, status=429, content_type="text/plain; charset=utf-8")
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
