@@ -495,3 +495,55 @@ def test_sample_input(name, expectation, api_as, clinician, case):
     if name.startswith("exif_orientation"):
         original = PILImage.open(SAMPLE_INPUTS / name)
         assert served.size == tuple(reversed(original.size))
+
+
+def session_client(user) -> tuple[APIClient, str]:
+    """Return a client signed in with a session that enforces CSRF, as the browser interface is, and its token."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    token = "a" * 32
+    client.cookies["csrftoken"] = token
+    return client, token
+
+
+@override_settings(ORALCARE_MAX_UPLOAD_BYTES=200 * 1024)
+def test_session_upload_with_csrf_applies_limits(clinician, case):
+    client, token = session_client(clinician)
+    large = images.encode(images.photo(800, 600), "PNG")
+
+    response = client.post(
+        f"/api/cases/{case.pk}/images/",
+        {"image": [upload_file("large.png", large), upload_file("small.jpg", images.jpeg())]},
+        format="multipart",
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert response.status_code == 202, response.json()
+    assert [item["original_filename"] for item in response.json()["images"]] == ["small.jpg"]
+    assert response.json()["rejected"][0]["code"] == "file_too_large"
+
+
+@override_settings(ORALCARE_MAX_REQUEST_BYTES=1024)
+def test_session_oversized_request_is_413(clinician, case):
+    client, token = session_client(clinician)
+
+    response = client.post(
+        f"/api/cases/{case.pk}/images/",
+        {"image": [upload_file("photo.jpg", images.jpeg())]},
+        format="multipart",
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FILES=2)
+def test_too_many_files_is_400(api_as, clinician, case):
+    files = [upload_file(f"photo{index}.jpg", images.jpeg(images.photo(seed=index))) for index in range(3)]
+
+    response = upload(api_as(clinician), case, *files)
+
+    assert response.status_code == 400
+    assert response.json()["error_codes"]["image"] == ["too_many_files"]
+    assert "maximum is 2" in response.json()["errors"]["image"][0]

@@ -1,9 +1,16 @@
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from diagnosis.api.screening.serializers import PredictionSerializer
 from diagnosis.models import Image
+
+
+class QualityWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="too_dark, too_bright, clipped, blurry, multi_frame, and others.")
+    message = serializers.CharField(help_text="What is wrong with the photo and what to do, for the clinician.")
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -11,9 +18,10 @@ class ImageSerializer(serializers.ModelSerializer):
 
     uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     excluded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    quality_warnings = QualityWarningSerializer(many=True, read_only=True)
     file_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
-    # The screening app's latest result for this image: see get_latest_prediction.
+    # The newest prediction, in the screening app's PredictionSerializer shape (null before the first one).
     latest_prediction = serializers.SerializerMethodField()
 
     class Meta:
@@ -48,13 +56,8 @@ class ImageSerializer(serializers.ModelSerializer):
     def get_thumbnail_url(self, image: Image) -> str | None:
         return reverse("image-thumbnail", kwargs={"image_id": image.pk}) if image.thumbnail else None
 
+    @extend_schema_field(PredictionSerializer(allow_null=True))
     def get_latest_prediction(self, image: Image) -> dict[str, Any] | None:
-        """Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one."""
-        try:
-            from diagnosis.api.screening.serializers import PredictionSerializer
-        except ImportError:
-            return None
-
         prediction = image.predictions.order_by("-created_at", "-id").first()
         if prediction is None:
             return None
