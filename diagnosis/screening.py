@@ -149,7 +149,8 @@ def estimated_wait_seconds(prediction: Prediction, *, position: int | None = Non
 
     busy_workers = max(1, Prediction.objects.filter(status=Prediction.Status.RUNNING).count())
     rounds = math.ceil(position / busy_workers)
-    return round(rounds * typical_task_seconds(), 1)
+    # Rounded up to a tenth of a second, so a queued prediction never shows a wait of zero.
+    return math.ceil(rounds * typical_task_seconds() * 10) / 10
 
 
 def typical_task_seconds() -> float:

@@ -1,0 +1,90 @@
+"""GET /api/health/: what anonymous and signed-in callers see, and the status code when a part is down."""
+
+import pytest
+from django.db import OperationalError, connection
+
+from oralcare.celery import app as celery_app
+from tests.conftest_services import free_port
+from tests.screening_data import model_version_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Point the Celery app at a 127.0.0.1 port where nothing listens."""
+    celery_app.close()
+    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{free_port()}/0")
+    yield
+    celery_app.close()
+
+
+@pytest.fixture
+def take_database_down(monkeypatch):
+    """Return a function that makes every new database query fail as if the server were unreachable."""
+
+    def unreachable():
+        raise OperationalError("could not connect to server")
+
+    return lambda: monkeypatch.setattr(connection, "ensure_connection", unreachable)
+
+
+def test_anonymous_sees_only_status(api, broker_down):
+    response = api.get("/api/health/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded"}
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_signed_in_sees_details(api_as, clinician, broker_down):
+    model_version_row(name="mobilenet-2026-12")
+
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["status"] == "degraded"
+    assert body["database"] == {"ok": True}
+    assert body["broker"]["ok"] is False
+    assert body["broker"]["transport"] == "redis"
+    assert "unreachable" in body["broker"]["error"]
+    assert body["active_model"]["name"] == "mobilenet-2026-12"
+    assert body["predictions"] == {"waiting_for_model": 0, "queued": 0, "running": 0}
+
+
+def test_details_leave_out_connection_strings(api_as, clinician, broker_down):
+    text = api_as(clinician).get("/api/health/").content.decode()
+
+    assert "redis://" not in text
+    assert "127.0.0.1" not in text
+    assert "SECRET" not in text.upper()
+
+
+def test_database_down_answers_503(api, take_database_down):
+    take_database_down()
+    response = api.get("/api/health/")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+def test_database_down_signed_in_gets_reason(api_as, clinician, take_database_down):
+    client = api_as(clinician)
+    take_database_down()
+    response = client.get("/api/health/")
+
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_live_worker_and_model_are_ok(api_as, clinician, tiny_active_model, celery_worker):
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["status"] == "ok"
+    assert body["broker"]["ok"] is True
+    assert body["broker"]["queue_length"] == 0
+    assert body["workers"]["count"] == 1
+    assert body["workers"]["names"] == [celery_worker.hostname]
+    assert body["active_model"]["name"] == tiny_active_model.name
