@@ -65,26 +65,22 @@ def fit_temperature(raw: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     return {"method": "temperature", "temperature": float(math.exp(best))}
 
 
-def fit_platt(raw: np.ndarray, labels: np.ndarray, *, iterations: int = 100) -> dict[str, Any]:
-    """Fit sigmoid(a * logit(raw) + b) by Newton's method on the log loss, with Platt's smoothed targets."""
-    z = logit(raw)
+def fit_platt(raw: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Fit sigmoid(a * logit(raw) + b) by maximum likelihood on Platt's smoothed targets (unregularised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    z = logit(raw).reshape(-1, 1)
     y = np.asarray(labels, dtype=np.float64)
     positives = y.sum()
     negatives = len(y) - positives
     targets = np.where(y > 0.5, (positives + 1) / (positives + 2), 1 / (negatives + 2))
 
-    a, b = 1.0, 0.0
-    for _ in range(iterations):
-        p = sigmoid(a * z + b)
-        gradient = np.array([np.sum((p - targets) * z), np.sum(p - targets)])
-        weight = p * (1 - p) + 1e-12
-        hessian = np.array([[np.sum(weight * z * z), np.sum(weight * z)], [np.sum(weight * z), np.sum(weight)]])
-        hessian += np.eye(2) * 1e-9
-        step = np.linalg.solve(hessian, gradient)
-        a, b = a - step[0], b - step[1]
-        if np.max(np.abs(step)) < 1e-9:
-            break
-    return {"method": "platt", "a": float(a), "b": float(b)}
+    # Soft targets become two weighted copies of each photo, one per class.
+    features = np.vstack([z, z])
+    classes = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    weights = np.concatenate([targets, 1 - targets])
+    model = LogisticRegression(C=1e6, max_iter=1000).fit(features, classes, sample_weight=weights)
+    return {"method": "platt", "a": float(model.coef_[0][0]), "b": float(model.intercept_[0])}
 
 
 def fit_calibration(raw: np.ndarray, labels: np.ndarray, method: str) -> dict[str, Any]:

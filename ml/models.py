@@ -54,7 +54,9 @@ class ModelVersion(models.Model):
     image_size = models.PositiveIntegerField(default=224)
     threshold = models.FloatField(help_text="Calibrated probability at or above which a photo is high risk.")
     uncertain_low = models.FloatField(help_text="Calibrated probabilities from here up to the threshold are uncertain.")
-    uncertain_high = models.FloatField(help_text="Calibrated probabilities from the threshold up to here are uncertain.")
+    uncertain_high = models.FloatField(
+        help_text="Calibrated probabilities from the threshold up to here are uncertain."
+    )
     calibration = models.JSONField(default=dict, help_text="Calibration method and parameters, fitted on validation.")
     metrics = models.JSONField(default=dict, blank=True, help_text="Validation and test metrics from the model card.")
     training_run = models.OneToOneField(
