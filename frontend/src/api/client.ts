@@ -30,13 +30,13 @@ export function buildUrl(path: string, query?: Record<string, QueryValue>): stri
   return search ? `${path}?${search}` : path;
 }
 
-/** Make sure the csrftoken cookie exists; the me endpoint sets it for anonymous and signed-in users alike. */
+/** Make sure the csrftoken cookie exists; the CSRF endpoint sets it for anonymous and signed-in users alike. */
 export async function ensureCsrfToken(signal?: AbortSignal): Promise<string> {
   const existing = readCsrfCookie();
   if (existing) {
     return existing;
   }
-  await fetchOnce("/api/auth/me/", { method: "GET", signal }).catch(() => undefined);
+  await fetchOnce("/api/auth/csrf/", { method: "GET", signal }).catch(() => undefined);
   return readCsrfCookie() ?? "";
 }
 

@@ -3,10 +3,1181 @@
  * Do not make direct changes to the file.
  */
 
-export type paths = Record<string, never>;
+export interface paths {
+    "/api/auth/csrf/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Set the CSRF cookie and return its token, for the web interface to send with its first POST. */
+        get: operations["auth_csrf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sign in with a user name and password and start a session. Send the CSRF token (GET /api/auth/csrf/). */
+        post: operations["auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/logout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/me/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The signed-in user, with each clinic and the role held there. Also sets the CSRF cookie. */
+        get: operations["auth_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List cases
+         * @description Screening cases of the user's clinics, newest first.
+         */
+        get: operations["cases_list"];
+        put?: never;
+        /**
+         * Open a case
+         * @description Screening cases of the user's clinics, newest first.
+         */
+        post: operations["cases_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_id}/images/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List a case's photos (GET) or upload one or more photos to it (POST, multipart field ``image``). */
+        get: operations["cases_images_list"];
+        put?: never;
+        /** @description Stores each photo in the multipart field 'image'. Returns 202 with the stored images and the rejected files, or 400 when no file could be stored. */
+        post: operations["cases_images_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{case_pk}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a case's reviews
+         * @description The reviews of one case, newest first.
+         */
+        get: operations["cases_reviews_list"];
+        put?: never;
+        /**
+         * Review a case
+         * @description The reviews of one case, newest first.
+         */
+        post: operations["cases_reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a case with its images (audited)
+         * @description Screening cases of the user's clinics, newest first.
+         */
+        get: operations["cases_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a case's details or status
+         * @description Screening cases of the user's clinics, newest first.
+         */
+        patch: operations["cases_partial_update"];
+        trace?: never;
+    };
+    "/api/health/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The service's health. Anyone gets the overall status; signed-in users also get the details of each check.
+         *     Answers 503 when the database is down, since nothing works then, and 200 otherwise.
+         */
+        get: operations["health_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["images_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/exclude/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["images_exclude_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/file/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Stream the stored, normalised copy of a photo (never the upload as sent). */
+        get: operations["images_file_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/heatmap/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The Grad-CAM heat map (JPEG) of the image's latest successful prediction, or of the prediction given by
+         *     ``?prediction=<id>``. Served like the photo itself: only to members of the image's clinic, never cached,
+         *     and every read is audited.
+         */
+        get: operations["images_heatmap_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/predictions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description GET lists every prediction of the image, newest first. POST classifies the image again with the active model
+         *     as a new prediction (202); earlier predictions stay in the list.
+         */
+        get: operations["images_predictions_list"];
+        put?: never;
+        /**
+         * @description GET lists every prediction of the image, newest first. POST classifies the image again with the active model
+         *     as a new prediction (202); earlier predictions stay in the list.
+         */
+        post: operations["images_predictions_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/{image_id}/thumbnail/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Stream the stored, normalised copy of a photo (never the upload as sent). */
+        get: operations["images_thumbnail_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List model versions
+         * @description Trained classifiers with their metrics, operating point and status; exactly one may be active.
+         */
+        get: operations["models_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a model version
+         * @description Trained classifiers with their metrics, operating point and status; exactly one may be active.
+         */
+        get: operations["models_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{id}/plots/{name}.png/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a plot of a model version
+         * @description Trained classifiers with their metrics, operating point and status; exactly one may be active.
+         */
+        get: operations["models_plots_.png_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List patients
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        get: operations["patients_list"];
+        put?: never;
+        /**
+         * Register a patient
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        post: operations["patients_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a patient (audited)
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        get: operations["patients_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a patient's details
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        patch: operations["patients_partial_update"];
+        trace?: never;
+    };
+    "/api/patients/{id}/archive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a patient
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        post: operations["patients_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/cases/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a patient's cases, newest first
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        get: operations["patients_cases_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/patients/{id}/unarchive/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring back an archived patient
+         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         */
+        post: operations["patients_unarchive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a review */
+        get: operations["reviews_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a review, for example to add the histopathology result */
+        patch: operations["reviews_partial_update"];
+        trace?: never;
+    };
+    "/api/training-runs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List training runs
+         * @description Runs of ``manage.py train_model``, updated after every epoch so a long run can be watched.
+         */
+        get: operations["training_runs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/training-runs/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a training run
+         * @description Runs of ``manage.py train_model``, updated after every epoch so a long run can be watched.
+         */
+        get: operations["training_runs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /**
+         * @description * `agree` - Agree with the model
+         *     * `disagree` - Disagree with the model
+         *     * `unsure` - Unsure
+         * @enum {string}
+         */
+        AgreementEnum: "agree" | "disagree" | "unsure";
+        Case: {
+            readonly id: number;
+            /** @description The patient's id. */
+            patient: number;
+            readonly patient_identifier: string;
+            readonly patient_name: string;
+            readonly clinic: number;
+            readonly clinician: components["schemas"]["UserSummary"];
+            /** Format: date */
+            encounter_date?: string;
+            lesion_site: components["schemas"]["LesionSiteEnum"];
+            lesion_description?: string;
+            readonly status: components["schemas"]["CaseStatusEnum"];
+            readonly allowed_next_statuses: string[];
+            /** @description The id of the specialist the case is referred to (see the specialists in /api/auth/me/). */
+            assigned_specialist?: number | null;
+            readonly assigned_specialist_detail: components["schemas"]["UserSummary"] | null;
+            /** @description Photographs in the case, not counting excluded ones. */
+            readonly image_count: number;
+            readonly review_count: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        CaseDetail: {
+            readonly id: number;
+            /** @description The patient's id. */
+            patient: number;
+            readonly patient_identifier: string;
+            readonly patient_name: string;
+            readonly clinic: number;
+            readonly clinician: components["schemas"]["UserSummary"];
+            /** Format: date */
+            encounter_date?: string;
+            lesion_site: components["schemas"]["LesionSiteEnum"];
+            lesion_description?: string;
+            readonly status: components["schemas"]["CaseStatusEnum"];
+            readonly allowed_next_statuses: string[];
+            /** @description The id of the specialist the case is referred to (see the specialists in /api/auth/me/). */
+            assigned_specialist?: number | null;
+            readonly assigned_specialist_detail: components["schemas"]["UserSummary"] | null;
+            /** @description Photographs in the case, not counting excluded ones. */
+            readonly image_count: number;
+            readonly review_count: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            readonly images: components["schemas"]["Image"][];
+        };
+        CaseDetailRequest: {
+            /** @description The patient's id. */
+            patient: number;
+            /** Format: date */
+            encounter_date?: string;
+            lesion_site: components["schemas"]["LesionSiteEnum"];
+            lesion_description?: string;
+            /** @description The id of the specialist the case is referred to (see the specialists in /api/auth/me/). */
+            assigned_specialist?: number | null;
+        };
+        /**
+         * @description * `open` - Open
+         *     * `awaiting_review` - Awaiting review
+         *     * `closed` - Closed
+         * @enum {string}
+         */
+        CaseStatusEnum: "open" | "awaiting_review" | "closed";
+        Clinic: {
+            readonly id: number;
+            readonly name: string;
+        };
+        Csrf: {
+            /** @description The CSRF token. Send it back in the X-CSRFToken header of every POST, PUT, PATCH and DELETE. */
+            csrf_token: string;
+        };
+        /** @description The error body, for the OpenAPI schema: views list it as the response of their 4xx status codes. */
+        Error: {
+            /** @description Stable machine-readable error code, for example 'invalid' or 'not_found'. */
+            code: string;
+            /** @description One sentence for a person: what was wrong and what to do. */
+            detail: string;
+            /** @description The request id, also sent in the X-Request-ID header. */
+            request_id: string;
+            /** @description Validation errors only: messages keyed by field. */
+            errors?: {
+                [key: string]: unknown;
+            };
+            /** @description Validation errors only: codes keyed by field. */
+            error_codes?: {
+                [key: string]: unknown;
+            };
+        };
+        ExcludeRequest: {
+            /** @description Why the photo is excluded, for example 'wrong patient'. Required. */
+            reason: string;
+        };
+        /**
+         * @description * `never` - Never
+         *     * `former` - Former
+         *     * `current` - Current
+         *     * `unknown` - Unknown
+         * @enum {string}
+         */
+        ExposureEnum: "never" | "former" | "current" | "unknown";
+        /**
+         * @description * `not_done` - Not done
+         *     * `pending` - Pending
+         *     * `benign` - Benign
+         *     * `potentially_malignant` - Potentially malignant disorder / dysplasia
+         *     * `malignant` - Malignant (carcinoma)
+         * @enum {string}
+         */
+        HistopathologyResultEnum: "not_done" | "pending" | "benign" | "potentially_malignant" | "malignant";
+        /** @description A stored photo: what was detected at intake, who uploaded it, and where to fetch the file. */
+        Image: {
+            readonly id: number;
+            readonly case: number;
+            readonly original_filename: string;
+            /** @description The format found by decoding the upload. */
+            readonly detected_format: string;
+            readonly stored_format: string;
+            readonly width: number;
+            readonly height: number;
+            /** @description Size of the uploaded file in bytes. */
+            readonly upload_size: number;
+            readonly upload_sha256: string;
+            readonly stored_sha256: string;
+            readonly quality_warnings: unknown;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly uploaded_by: string;
+            /** Format: date-time */
+            readonly uploaded_at: string;
+            /** @default false */
+            readonly is_excluded: boolean;
+            readonly excluded_reason: string;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly excluded_by: string;
+            /** Format: date-time */
+            readonly excluded_at: string | null;
+            readonly file_url: string;
+            readonly thumbnail_url: string | null;
+            /** @description Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one. */
+            readonly latest_prediction: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * @description * `high_risk` - High risk (refer)
+         *     * `uncertain` - Uncertain (specialist review)
+         *     * `low_risk` - Low risk
+         * @enum {string}
+         */
+        LabelEnum: "high_risk" | "uncertain" | "low_risk";
+        /**
+         * @description * `upper_lip` - Upper lip
+         *     * `lower_lip` - Lower lip
+         *     * `buccal_mucosa` - Buccal mucosa
+         *     * `dorsal_tongue` - Dorsal tongue
+         *     * `lateral_tongue` - Lateral tongue
+         *     * `ventral_tongue` - Ventral tongue
+         *     * `floor_of_mouth` - Floor of mouth
+         *     * `gingiva` - Gingiva
+         *     * `hard_palate` - Hard palate
+         *     * `soft_palate` - Soft palate
+         *     * `retromolar_area` - Retromolar area
+         *     * `other` - Other
+         * @enum {string}
+         */
+        LesionSiteEnum: "upper_lip" | "lower_lip" | "buccal_mucosa" | "dorsal_tongue" | "lateral_tongue" | "ventral_tongue" | "floor_of_mouth" | "gingiva" | "hard_palate" | "soft_palate" | "retromolar_area" | "other";
+        LoginRequest: {
+            username: string;
+            password: string;
+        };
+        Me: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
+            readonly first_name: string;
+            readonly last_name: string;
+            /**
+             * Email address
+             * Format: email
+             */
+            readonly email: string;
+            /**
+             * Staff status
+             * @description Designates whether the user can log into this admin site.
+             */
+            readonly is_staff: boolean;
+            /** @description The user's clinics with their role. */
+            readonly memberships: components["schemas"]["Membership"][];
+        };
+        Membership: {
+            readonly clinic: components["schemas"]["Clinic"];
+            readonly role: components["schemas"]["RoleEnum"];
+            /** @description The clinic's specialists, to whom a case can be referred for review. */
+            readonly specialists: components["schemas"]["UserSummary"][];
+        };
+        ModelVersion: {
+            readonly id: number;
+            readonly name: string;
+            readonly status: components["schemas"]["ModelVersionStatusEnum"];
+            /** @description Class names in output order; the output is P(cancer). */
+            readonly class_names: unknown;
+            readonly image_size: number;
+            /**
+             * Format: double
+             * @description Calibrated probability at or above which a photo is high risk.
+             */
+            readonly threshold: number;
+            /**
+             * Format: double
+             * @description Calibrated probabilities from here up to the threshold are uncertain.
+             */
+            readonly uncertain_low: number;
+            /**
+             * Format: double
+             * @description Calibrated probabilities from the threshold up to here are uncertain.
+             */
+            readonly uncertain_high: number;
+            /** @description Calibration method and parameters, fitted on validation. */
+            readonly calibration: unknown;
+            /** @description Validation and test metrics from the model card. */
+            readonly metrics: unknown;
+            /** @description keras or tflite: the runtime the worker uses. */
+            readonly served_runtime: string;
+            readonly model_sha256: string;
+            /** @description URL of each PNG plot of the version, by plot name. */
+            readonly plots: {
+                [key: string]: string;
+            };
+            readonly training_run: number;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly activated_at: string | null;
+        };
+        /**
+         * @description * `candidate` - Candidate
+         *     * `active` - Active
+         *     * `retired` - Retired
+         * @enum {string}
+         */
+        ModelVersionStatusEnum: "candidate" | "active" | "retired";
+        PaginatedCaseList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Case"][];
+        };
+        PaginatedImageList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Image"][];
+        };
+        PaginatedModelVersionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["ModelVersion"][];
+        };
+        PaginatedPatientList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Patient"][];
+        };
+        PaginatedPredictionList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Prediction"][];
+        };
+        PaginatedReviewList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["Review"][];
+        };
+        PaginatedTrainingRunList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=4
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?page=2
+             */
+            previous?: string | null;
+            results: components["schemas"]["TrainingRun"][];
+        };
+        /** @description A case's details and status. The status may only move along the allowed transitions. */
+        PatchedCaseDetailUpdateRequest: {
+            /** Format: date */
+            encounter_date?: string;
+            lesion_site?: components["schemas"]["LesionSiteEnum"];
+            lesion_description?: string;
+            /**
+             * @description The new status. 'allowed_next_statuses' lists the statuses the case can move to.
+             *
+             *     * `open` - Open
+             *     * `awaiting_review` - Awaiting review
+             *     * `closed` - Closed
+             */
+            status?: components["schemas"]["CaseStatusEnum"];
+            /** @description The id of the specialist the case is referred to (see the specialists in /api/auth/me/). */
+            assigned_specialist?: number | null;
+        };
+        /** @description A patient's details; the clinic is fixed once the patient is registered. */
+        PatchedPatientUpdateRequest: {
+            /** @description The clinic's own patient identifier. */
+            identifier?: string;
+            name?: string;
+            /** Format: int64 */
+            year_of_birth?: number | null;
+            sex?: components["schemas"]["SexEnum"];
+            tobacco_smoking?: components["schemas"]["ExposureEnum"];
+            /**
+             * @description Smokeless tobacco, betel quid or areca nut.
+             *
+             *     * `never` - Never
+             *     * `former` - Former
+             *     * `current` - Current
+             *     * `unknown` - Unknown
+             */
+            smokeless_tobacco?: components["schemas"]["ExposureEnum"];
+            alcohol?: components["schemas"]["ExposureEnum"];
+            previous_oral_cancer?: boolean | null;
+            notes?: string;
+        };
+        PatchedReviewRequest: {
+            /** @description The model result the reviewer looked at, if any. */
+            prediction?: number | null;
+            agreement?: components["schemas"]["AgreementEnum"];
+            clinical_impression?: string;
+            referral_decision?: components["schemas"]["ReferralDecisionEnum"];
+            /** Format: date */
+            recall_date?: string | null;
+            histopathology_result?: components["schemas"]["HistopathologyResultEnum"];
+            histopathology_notes?: string;
+        };
+        Patient: {
+            readonly id: number;
+            /** @description The clinic that registers the patient. Optional when you can register patients in one clinic only. */
+            clinic?: number;
+            readonly clinic_name: string;
+            /** @description The clinic's own patient identifier. */
+            identifier: string;
+            name?: string;
+            /** Format: int64 */
+            year_of_birth?: number | null;
+            sex?: components["schemas"]["SexEnum"];
+            tobacco_smoking?: components["schemas"]["ExposureEnum"];
+            /**
+             * @description Smokeless tobacco, betel quid or areca nut.
+             *
+             *     * `never` - Never
+             *     * `former` - Former
+             *     * `current` - Current
+             *     * `unknown` - Unknown
+             */
+            smokeless_tobacco?: components["schemas"]["ExposureEnum"];
+            alcohol?: components["schemas"]["ExposureEnum"];
+            previous_oral_cancer?: boolean | null;
+            notes?: string;
+            readonly is_archived: boolean;
+            /** Format: date-time */
+            readonly archived_at: string | null;
+            readonly created_by: components["schemas"]["UserSummary"];
+            readonly updated_by: components["schemas"]["UserSummary"];
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        PatientRequest: {
+            /** @description The clinic that registers the patient. Optional when you can register patients in one clinic only. */
+            clinic?: number;
+            /** @description The clinic's own patient identifier. */
+            identifier: string;
+            name?: string;
+            /** Format: int64 */
+            year_of_birth?: number | null;
+            sex?: components["schemas"]["SexEnum"];
+            tobacco_smoking?: components["schemas"]["ExposureEnum"];
+            /**
+             * @description Smokeless tobacco, betel quid or areca nut.
+             *
+             *     * `never` - Never
+             *     * `former` - Former
+             *     * `current` - Current
+             *     * `unknown` - Unknown
+             */
+            smokeless_tobacco?: components["schemas"]["ExposureEnum"];
+            alcohol?: components["schemas"]["ExposureEnum"];
+            previous_oral_cancer?: boolean | null;
+            notes?: string;
+        };
+        Prediction: {
+            readonly id: number;
+            readonly image: number;
+            readonly status: components["schemas"]["PredictionStatusEnum"];
+            readonly status_display: string;
+            /** @description 1-based position among queued predictions while queued, else null. */
+            readonly queue_position: number;
+            /**
+             * Format: float
+             * @description A rough estimate of the seconds until the result, while queued, else null.
+             */
+            readonly estimated_wait_seconds: number;
+            readonly attempts: number;
+            /** @description Name of the model version that produced the result. */
+            readonly model_version: string;
+            /**
+             * Format: double
+             * @description The model's P(cancer) before calibration.
+             */
+            readonly raw_probability: number | null;
+            /**
+             * Format: double
+             * @description Calibrated P(cancer).
+             */
+            readonly probability: number | null;
+            readonly label: components["schemas"]["LabelEnum"];
+            readonly label_display: string;
+            /** Format: double */
+            readonly threshold: number | null;
+            /** Format: double */
+            readonly inference_ms: number | null;
+            /**
+             * Format: uri
+             * @description URL of the Grad-CAM heat map JPEG, once it exists.
+             */
+            readonly heatmap_url: string;
+            readonly error_code: string;
+            readonly error_message: string;
+            readonly requested_by: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly queued_at: string | null;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `waiting_for_model` - Waiting for a model
+         *     * `queued` - Queued
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        PredictionStatusEnum: "waiting_for_model" | "queued" | "running" | "succeeded" | "failed";
+        /**
+         * @description * `urgent_referral` - Urgent referral
+         *     * `specialist_review` - Specialist review
+         *     * `routine_recall` - Routine recall
+         *     * `no_action` - No action
+         * @enum {string}
+         */
+        ReferralDecisionEnum: "urgent_referral" | "specialist_review" | "routine_recall" | "no_action";
+        RejectedUpload: {
+            filename: string;
+            code: string;
+            detail: string;
+        };
+        Review: {
+            readonly id: number;
+            readonly case: number;
+            readonly reviewer: components["schemas"]["UserSummary"];
+            /** @description The model result the reviewer looked at, if any. */
+            prediction?: number | null;
+            agreement: components["schemas"]["AgreementEnum"];
+            clinical_impression?: string;
+            referral_decision: components["schemas"]["ReferralDecisionEnum"];
+            /** Format: date */
+            recall_date?: string | null;
+            histopathology_result?: components["schemas"]["HistopathologyResultEnum"];
+            histopathology_notes?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        ReviewRequest: {
+            /** @description The model result the reviewer looked at, if any. */
+            prediction?: number | null;
+            agreement: components["schemas"]["AgreementEnum"];
+            clinical_impression?: string;
+            referral_decision: components["schemas"]["ReferralDecisionEnum"];
+            /** Format: date */
+            recall_date?: string | null;
+            histopathology_result?: components["schemas"]["HistopathologyResultEnum"];
+            histopathology_notes?: string;
+        };
+        /**
+         * @description * `clinician` - Clinician
+         *     * `specialist` - Specialist
+         *     * `clinic_admin` - Clinic administrator
+         * @enum {string}
+         */
+        RoleEnum: "clinician" | "specialist" | "clinic_admin";
+        /**
+         * @description * `female` - Female
+         *     * `male` - Male
+         *     * `other` - Other
+         *     * `unknown` - Unknown
+         * @enum {string}
+         */
+        SexEnum: "female" | "male" | "other" | "unknown";
+        TrainingRun: {
+            readonly id: number;
+            readonly status: components["schemas"]["TrainingRunStatusEnum"];
+            /** @description head, fine_tune, calibrate or evaluate. */
+            readonly phase: string;
+            readonly epoch: number;
+            readonly total_epochs: number;
+            /** @description Loss and metrics per epoch. */
+            readonly history: unknown;
+            readonly parameters: unknown;
+            /** @description The first line of the failure, if the run failed. */
+            readonly error_message: string;
+            /** @description Id of the version this run produced, if any. */
+            readonly model_version: number | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly started_at: string | null;
+            /** Format: date-time */
+            readonly finished_at: string | null;
+        };
+        /**
+         * @description * `pending` - Pending
+         *     * `running` - Running
+         *     * `succeeded` - Succeeded
+         *     * `failed` - Failed
+         * @enum {string}
+         */
+        TrainingRunStatusEnum: "pending" | "running" | "succeeded" | "failed";
+        UploadRequestRequest: {
+            /** @description One or more photos: JPEG, PNG, WebP, HEIC, MPO, TIFF, BMP or GIF. */
+            image: string[];
+        };
+        UploadResult: {
+            images: components["schemas"]["UploadedImage"][];
+            rejected: components["schemas"]["RejectedUpload"][];
+        };
+        /** @description An image in the upload response, with whether it was already stored in the case. */
+        UploadedImage: {
+            readonly id: number;
+            readonly case: number;
+            readonly original_filename: string;
+            /** @description The format found by decoding the upload. */
+            readonly detected_format: string;
+            readonly stored_format: string;
+            readonly width: number;
+            readonly height: number;
+            /** @description Size of the uploaded file in bytes. */
+            readonly upload_size: number;
+            readonly upload_sha256: string;
+            readonly stored_sha256: string;
+            readonly quality_warnings: unknown;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly uploaded_by: string;
+            /** Format: date-time */
+            readonly uploaded_at: string;
+            /** @default false */
+            readonly is_excluded: boolean;
+            readonly excluded_reason: string;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly excluded_by: string;
+            /** Format: date-time */
+            readonly excluded_at: string | null;
+            readonly file_url: string;
+            readonly thumbnail_url: string | null;
+            /** @description Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one. */
+            readonly latest_prediction: {
+                [key: string]: unknown;
+            } | null;
+            readonly duplicate: boolean;
+        };
+        UserSummary: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly username: string;
+            readonly full_name: string;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -14,4 +1185,1282 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    auth_csrf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Csrf"];
+                };
+            };
+        };
+    };
+    auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
+                "multipart/form-data": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    auth_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_list: {
+        parameters: {
+            query?: {
+                /** @description Only cases referred to this specialist: a user id, or 'me' for a specialist's queue. */
+                assigned_to?: string;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Only this patient's cases. */
+                patient?: number;
+                /** @description Only this status. */
+                status?: "awaiting_review" | "closed" | "open";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCaseList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaseDetailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["CaseDetailRequest"];
+                "multipart/form-data": components["schemas"]["CaseDetailRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_images_list: {
+        parameters: {
+            query?: {
+                /** @description Also list excluded photos (1 or true). */
+                include_excluded?: boolean;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedImageList"];
+                };
+            };
+        };
+    };
+    cases_images_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            /** @description No response body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    cases_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                case_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReviewList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_pk: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedCaseDetailUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedCaseDetailUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedCaseDetailUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    health_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    images_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+        };
+    };
+    images_exclude_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExcludeRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ExcludeRequest"];
+                "multipart/form-data": components["schemas"]["ExcludeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+        };
+    };
+    images_file_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+        };
+    };
+    images_heatmap_retrieve: {
+        parameters: {
+            query?: {
+                /** @description A prediction of this image. */
+                prediction?: number;
+            };
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+        };
+    };
+    images_predictions_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPredictionList"];
+                };
+            };
+        };
+    };
+    images_predictions_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prediction"];
+                };
+            };
+        };
+    };
+    images_thumbnail_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+        };
+    };
+    models_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedModelVersionList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    models_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelVersion"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "models_plots_.png_retrieve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PNG plot. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_list: {
+        parameters: {
+            query?: {
+                /** @description Only patients of this clinic. */
+                clinic?: number;
+                /** @description Also list archived patients. */
+                include_archived?: boolean;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+                /** @description Part of the patient's identifier or name. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedPatientList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatientRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatientRequest"];
+                "multipart/form-data": components["schemas"]["PatientRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Patient"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Patient"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedPatientUpdateRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedPatientUpdateRequest"];
+                "multipart/form-data": components["schemas"]["PatchedPatientUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Patient"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Patient"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_cases_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedCaseList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patients_unarchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Patient"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reviews_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reviews_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedReviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedReviewRequest"];
+                "multipart/form-data": components["schemas"]["PatchedReviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_runs_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedTrainingRunList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    training_runs_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRun"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}

@@ -55,7 +55,7 @@ export function uploadImage(caseId: number, file: File, onProgress: (fraction: n
             }
             return;
           }
-          const error = errorFromBody(xhr.status, body);
+          const error = errorFromBody(xhr.status, firstRejection(body) ?? body);
           if (error.isNotAuthenticated) {
             redirectToSignIn();
           }
@@ -83,6 +83,18 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A 400 that stored nothing lists each file under `rejected`; one file was sent, so its entry is the message. */
+function firstRejection(body: unknown): Record<string, unknown> | null {
+  if (!isRecord(body) || !Array.isArray(body.rejected)) {
+    return null;
+  }
+  const [first] = body.rejected as unknown[];
+  if (!isRecord(first) || typeof first.detail !== "string") {
+    return null;
+  }
+  return { ...body, code: first.code, detail: first.detail, errors: undefined };
 }
 
 function isImage(value: unknown): value is CaseImage {

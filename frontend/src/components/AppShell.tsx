@@ -18,7 +18,7 @@ export function AppShell({ children }: { children: ReactNode }) {
   const me = useMe();
   const signOut = useSignOut();
   const roles = rolesOf(me.data);
-  const clinicNames = (me.data?.clinics ?? []).map((clinic) => clinic.name).join(", ");
+  const clinicNames = (me.data?.memberships ?? []).map((membership) => membership.clinic.name).join(", ");
 
   return (
     <>

@@ -38,5 +38,5 @@ export function useSignOut() {
 
 /** Roles the user holds in any clinic. */
 export function rolesOf(me: Me | undefined): Set<string> {
-  return new Set((me?.clinics ?? []).map((clinic) => clinic.role));
+  return new Set((me?.memberships ?? []).map((membership) => membership.role));
 }

@@ -2,10 +2,13 @@
 
 import Link from "next/link";
 import { messageOf } from "@/api/errors";
-import type { Case, CaseStatus } from "@/api/types";
+import { useState } from "react";
+import type { CaseDetail, CaseStatus } from "@/api/types";
 import { Button } from "@/components/Button";
+import { Field, inputClasses } from "@/components/Field";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { useMe } from "@/features/auth/api";
 import { formatDate } from "@/lib/format";
 import { LESION_SITES, labelOf } from "@/lib/labels";
 import { useCase, useCaseImages, useChangeCaseStatus } from "./api";
@@ -38,7 +41,16 @@ export function CaseView({ id }: { id: number | null }) {
       </p>
       <PageHeader
         title={`${labelOf(LESION_SITES, item.lesion_site)} · ${formatDate(item.encounter_date)}`}
-        subtitle={<CaseStatusBadge status={item.status} />}
+        subtitle={
+          <span className="flex flex-wrap items-center gap-2">
+            <CaseStatusBadge status={item.status} />
+            {item.assigned_specialist_detail && (
+              <span>
+                Referred to {item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}
+              </span>
+            )}
+          </span>
+        }
         actions={<StatusActions item={item} />}
       />
       {item.lesion_description && <p className="mb-6 max-w-3xl whitespace-pre-line text-slate-800">{item.lesion_description}</p>}
@@ -89,26 +101,53 @@ function Photos({ caseId }: { caseId: number }) {
   );
 }
 
-const ACTIONS: Record<CaseStatus, { to: CaseStatus; label: string }[]> = {
-  open: [
-    { to: "awaiting_review", label: "Send for specialist review" },
-    { to: "closed", label: "Close case" },
-  ],
-  awaiting_review: [
-    { to: "closed", label: "Close case" },
-    { to: "open", label: "Reopen" },
-  ],
-  closed: [{ to: "open", label: "Reopen" }],
+const ACTION_LABELS: Record<CaseStatus, string> = {
+  awaiting_review: "Send for specialist review",
+  closed: "Close case",
+  open: "Reopen case",
 };
 
-function StatusActions({ item }: { item: Case }) {
+/** The status changes the case allows, with a choice of specialist when it is sent for review. */
+function StatusActions({ item }: { item: CaseDetail }) {
   const change = useChangeCaseStatus(item.id);
+  const me = useMe();
+  const specialists = (me.data?.memberships ?? [])
+    .filter((membership) => membership.clinic.id === item.clinic)
+    .flatMap((membership) => membership.specialists);
+  const [specialist, setSpecialist] = useState("");
+  const nextStatuses = item.allowed_next_statuses.filter((status): status is CaseStatus => status in ACTION_LABELS);
+
   return (
-    <div className="flex flex-col items-end gap-1">
+    <div className="flex flex-col items-start gap-2 sm:items-end">
+      {nextStatuses.includes("awaiting_review") && specialists.length > 0 && (
+        <div className="w-full sm:w-64">
+          <Field label="Specialist" optional>
+            <select className={inputClasses} value={specialist} onChange={(event) => setSpecialist(event.target.value)}>
+              <option value="">Any specialist of the clinic</option>
+              {specialists.map((user) => (
+                <option key={user.id} value={user.id}>
+                  {user.full_name || user.username}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+      )}
       <div className="flex flex-wrap gap-2">
-        {ACTIONS[item.status].map((action) => (
-          <Button key={action.to} variant="secondary" disabled={change.isPending} onClick={() => change.mutate(action.to)}>
-            {action.label}
+        {nextStatuses.map((status) => (
+          <Button
+            key={status}
+            variant="secondary"
+            disabled={change.isPending}
+            onClick={() =>
+              change.mutate(
+                status === "awaiting_review"
+                  ? { status, assigned_specialist: specialist ? Number(specialist) : null }
+                  : { status },
+              )
+            }
+          >
+            {ACTION_LABELS[status]}
           </Button>
         ))}
       </div>

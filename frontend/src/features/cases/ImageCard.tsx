@@ -75,7 +75,7 @@ function useAnnounceChanges(name: string, prediction: Prediction | null) {
 }
 
 function QualityWarnings({ image }: { image: CaseImage }) {
-  const warnings = (image.quality_warnings ?? []).map((warning) => (typeof warning === "string" ? warning : warning.message));
+  const warnings = (image.quality_warnings ?? []).map((warning) => warning.message);
   if (warnings.length === 0) {
     return null;
   }
@@ -131,16 +131,6 @@ const RESULT_STYLES: Record<string, string> = {
   low_risk: "border-emerald-300 bg-emerald-50 text-emerald-950",
 };
 
-function modelName(prediction: Prediction): string {
-  const version = prediction.model_version;
-  if (prediction.model_version_name) {
-    return prediction.model_version_name;
-  }
-  if (typeof version === "string") {
-    return version;
-  }
-  return version?.name ?? "unknown";
-}
 
 /** The model's estimate in clinician terms, with the statement that it is not a diagnosis. */
 export function ResultCard({ prediction }: { prediction: Prediction }) {
@@ -157,7 +147,7 @@ export function ResultCard({ prediction }: { prediction: Prediction }) {
         <dt>Referral threshold</dt>
         <dd className="font-medium">{formatPercent(prediction.threshold, 0)}</dd>
         <dt>Model version</dt>
-        <dd className="font-medium">{modelName(prediction)}</dd>
+        <dd className="font-medium">{prediction.model_version || "unknown"}</dd>
       </dl>
       <p className="mt-3 text-xs">
         This estimate supports your clinical decision. It is not a diagnosis: examine the patient and refer by your

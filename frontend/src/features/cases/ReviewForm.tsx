@@ -1,9 +1,11 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
+import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
 import { ApiError, messageOf } from "@/api/errors";
+import type { CaseImage } from "@/api/types";
 import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
 import { Field, FieldError, inputClasses } from "@/components/Field";
@@ -59,7 +61,18 @@ function RadioGroup({
   );
 }
 
-export function ReviewForm({ caseId, predictionId }: { caseId: number; predictionId?: number | null }) {
+/** The newest succeeded prediction among the case's photos on screen: the result the reviewer looked at. */
+function latestResultId(queryClient: QueryClient, caseId: number): number | null {
+  const images = queryClient
+    .getQueriesData<CaseImage>({ queryKey: ["images"] })
+    .map(([, image]) => image)
+    .filter((image): image is CaseImage => image?.case === caseId && image.latest_prediction?.status === "succeeded");
+  const ids = images.map((image) => image.latest_prediction?.id ?? 0);
+  return ids.length > 0 ? Math.max(...ids) : null;
+}
+
+export function ReviewForm({ caseId }: { caseId: number }) {
+  const queryClient = useQueryClient();
   const createReview = useCreateReview(caseId);
   const announce = useAnnounce();
   const {
@@ -85,7 +98,7 @@ export function ReviewForm({ caseId, predictionId }: { caseId: number; predictio
       await createReview.mutateAsync({
         ...values,
         recall_date: values.referral_decision === "routine_recall" ? values.recall_date : null,
-        prediction: predictionId ?? null,
+        prediction: latestResultId(queryClient, caseId),
       });
       reset();
       announce("Review saved.");

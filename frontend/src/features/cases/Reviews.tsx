@@ -5,15 +5,10 @@ import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { formatDate, formatDateTime } from "@/lib/format";
 import { AGREEMENTS, HISTOPATHOLOGY, labelOf, REFERRALS } from "@/lib/labels";
 import { useReviews } from "./api";
+import { HistopathologyForm } from "./HistopathologyForm";
 
 function reviewerName(review: Review): string {
-  if (review.reviewer_name) {
-    return review.reviewer_name;
-  }
-  if (typeof review.reviewer === "object" && review.reviewer) {
-    return review.reviewer.username;
-  }
-  return review.reviewer ? String(review.reviewer) : "Unknown reviewer";
+  return review.reviewer.full_name || review.reviewer.username;
 }
 
 export function ReviewList({ caseId }: { caseId: number }) {
@@ -43,6 +38,7 @@ export function ReviewList({ caseId }: { caseId: number }) {
           <p className="mt-1 text-xs text-slate-600">
             {reviewerName(review)} · {formatDateTime(review.created_at)}
           </p>
+          <HistopathologyForm review={review} />
         </li>
       ))}
     </ul>

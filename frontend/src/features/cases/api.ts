@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/api/client";
-import type { Case, CaseImage, CaseStatus, LesionSite, Paginated, Prediction, Review } from "@/api/types";
+import type { Case, CaseDetail, CaseImage, CaseStatus, LesionSite, Paginated, Prediction, Review, ReviewInput } from "@/api/types";
 import { patientKeys } from "@/features/patients/api";
 
 const POLL_INTERVAL_MS = 2000;
@@ -26,7 +26,7 @@ export function isFinal(prediction: Prediction | null | undefined): boolean {
 export function useCase(id: number | null) {
   return useQuery({
     queryKey: caseKeys.detail(id ?? 0),
-    queryFn: ({ signal }) => apiRequest<Case>(`/api/cases/${id}/`, { signal }),
+    queryFn: ({ signal }) => apiRequest<CaseDetail>(`/api/cases/${id}/`, { signal }),
     enabled: id !== null,
   });
 }
@@ -81,7 +81,8 @@ export function useCreateCase() {
 export function useChangeCaseStatus(id: number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (status: CaseStatus) => apiRequest<Case>(`/api/cases/${id}/`, { method: "PATCH", body: { status } }),
+    mutationFn: (change: { status: CaseStatus; assigned_specialist?: number | null }) =>
+      apiRequest<CaseDetail>(`/api/cases/${id}/`, { method: "PATCH", body: change }),
     onSuccess: async (updated) => {
       queryClient.setQueryData(caseKeys.detail(id), updated);
       await queryClient.invalidateQueries({ queryKey: caseKeys.queue });
@@ -97,11 +98,6 @@ export function useReviews(caseId: number | null) {
     enabled: caseId !== null,
   });
 }
-
-export type ReviewInput = Pick<
-  Review,
-  "agreement" | "clinical_impression" | "referral_decision" | "recall_date" | "histopathology_result" | "histopathology_notes"
-> & { prediction?: number | null };
 
 export function useCreateReview(caseId: number) {
   const queryClient = useQueryClient();
@@ -119,7 +115,7 @@ export function useCreateReview(caseId: number) {
 export function useUpdateReview(caseId: number, reviewId: number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (values: Partial<ReviewInput>) =>
+    mutationFn: (values: Pick<ReviewInput, "histopathology_result" | "histopathology_notes">) =>
       apiRequest<Review>(`/api/reviews/${reviewId}/`, { method: "PATCH", body: values }),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: caseKeys.reviews(caseId) });
@@ -127,11 +123,14 @@ export function useUpdateReview(caseId: number, reviewId: number) {
   });
 }
 
-/** Cases awaiting review in the user's clinics. */
-export function useReviewQueue(page: number) {
+/** Cases awaiting review in the user's clinics, or only those referred to the user. */
+export function useReviewQueue(page: number, onlyMine: boolean) {
   return useQuery({
-    queryKey: [...caseKeys.queue, page],
+    queryKey: [...caseKeys.queue, page, onlyMine],
     queryFn: ({ signal }) =>
-      apiRequest<Paginated<Case>>("/api/cases/", { query: { status: "awaiting_review", page }, signal }),
+      apiRequest<Paginated<Case>>("/api/cases/", {
+        query: { status: "awaiting_review", page, assigned_to: onlyMine ? "me" : undefined },
+        signal,
+      }),
   });
 }

@@ -5,7 +5,7 @@ import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { formatDateTime, formatPercent } from "@/lib/format";
-import { trainingRunOf, useModelVersions } from "./api";
+import { useModelVersions, useTrainingRuns } from "./api";
 
 export function ModelsView() {
   const versions = useModelVersions();
@@ -37,21 +37,51 @@ export function ModelsView() {
             {others.map((version) => (
               <li key={version.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
                 <span className="font-medium">{version.name}</span>
-                <span className="flex items-center gap-2">
-                  <Badge>{version.status}</Badge>
-                  <TrainingProgress run={trainingRunOf(version)} compact />
-                </span>
+                <Badge>{version.status}</Badge>
               </li>
             ))}
           </ul>
         </section>
       )}
+      <TrainingRuns />
     </>
   );
 }
 
+function TrainingRuns() {
+  const runs = useTrainingRuns();
+
+  let content;
+  if (runs.isPending) {
+    content = <LoadingState label="Loading training runs…" />;
+  } else if (runs.isError) {
+    content = <ErrorState error={runs.error} onRetry={() => void runs.refetch()} />;
+  } else if (runs.data.length === 0) {
+    content = <EmptyState title="No training runs yet." />;
+  } else {
+    content = (
+      <ul className="space-y-3">
+        {runs.data.slice(0, 5).map((run) => (
+          <li key={run.id} className="rounded-lg border border-slate-200 bg-white p-4">
+            <TrainingProgress run={run} />
+          </li>
+        ))}
+      </ul>
+    );
+  }
+
+  return (
+    <section aria-labelledby="training-runs" className="mt-8">
+      <h2 id="training-runs" className="mb-3 text-lg font-semibold text-slate-900">
+        Training runs
+      </h2>
+      {content}
+    </section>
+  );
+}
+
 function ActiveModel({ version }: { version: ModelVersion }) {
-  const plots = (version.plots ?? []).map((plot) => (typeof plot === "string" ? { name: plot, url: plot } : plot));
+  const plots = Object.entries(version.plots ?? {}).map(([name, url]) => ({ name: name.replaceAll("_", " "), url }));
 
   return (
     <section aria-labelledby="active-model" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
@@ -70,7 +100,6 @@ function ActiveModel({ version }: { version: ModelVersion }) {
         <Metric term="Activated" value={formatDateTime(version.activated_at)} />
       </dl>
       <Metrics metrics={version.metrics ?? {}} />
-      <TrainingProgress run={trainingRunOf(version)} />
       {plots.length > 0 && (
         <div>
           <h3 className="mb-2 font-semibold text-slate-900">Training plots</h3>
@@ -138,15 +167,9 @@ function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
   );
 }
 
-function TrainingProgress({ run, compact = false }: { run: TrainingRun | null; compact?: boolean }) {
-  if (!run) {
-    return null;
-  }
+function TrainingProgress({ run }: { run: TrainingRun }) {
   const fraction = run.total_epochs > 0 ? run.epoch / run.total_epochs : 0;
-  const text = `Training ${run.status}${run.phase ? ` (${run.phase})` : ""}: epoch ${run.epoch} of ${run.total_epochs}`;
-  if (compact) {
-    return <span className="text-slate-700">{text}</span>;
-  }
+  const text = `Run ${run.id}, ${run.status}${run.phase ? ` (${run.phase.replaceAll("_", " ")})` : ""}: epoch ${run.epoch} of ${run.total_epochs}, started ${formatDateTime(run.started_at ?? run.created_at)}`;
   return (
     <div className="text-sm">
       <label htmlFor={`run-${run.id}`} className="text-slate-700">

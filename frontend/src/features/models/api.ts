@@ -4,21 +4,23 @@ import type { ModelVersion, Paginated, TrainingRun } from "@/api/types";
 
 const RUNNING = new Set(["pending", "running"]);
 
-function trainingRunOf(version: ModelVersion): TrainingRun | null {
-  return typeof version.training_run === "object" ? (version.training_run ?? null) : null;
+function listOf<T>(body: Paginated<T> | T[]): T[] {
+  return Array.isArray(body) ? body : body.results;
 }
 
-/** Model versions, polled every few seconds while one of their training runs is still going. */
 export function useModelVersions() {
   return useQuery({
     queryKey: ["models"],
-    queryFn: async ({ signal }) => {
-      const body = await apiRequest<Paginated<ModelVersion> | ModelVersion[]>("/api/models/", { signal });
-      return Array.isArray(body) ? body : body.results;
-    },
-    refetchInterval: (query) =>
-      (query.state.data ?? []).some((version) => RUNNING.has(trainingRunOf(version)?.status ?? "")) ? 5000 : false,
+    queryFn: async ({ signal }) => listOf(await apiRequest<Paginated<ModelVersion> | ModelVersion[]>("/api/models/", { signal })),
   });
 }
 
-export { trainingRunOf };
+/** Training runs, newest first, polled every few seconds while one of them is still going. */
+export function useTrainingRuns() {
+  return useQuery({
+    queryKey: ["training-runs"],
+    queryFn: async ({ signal }) =>
+      listOf(await apiRequest<Paginated<TrainingRun> | TrainingRun[]>("/api/training-runs/", { signal })),
+    refetchInterval: (query) => ((query.state.data ?? []).some((run) => RUNNING.has(run.status)) ? 5000 : false),
+  });
+}

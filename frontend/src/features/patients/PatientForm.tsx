@@ -35,9 +35,14 @@ const schema = z.object({
 type Values = z.infer<typeof schema>;
 const FIELDS = Object.keys(schema.shape) as (keyof Values)[];
 
+/** Clinics where the user may register patients: specialists review but do not register. */
+function editableClinics(me: Me) {
+  return me.memberships.filter((membership) => membership.role !== "specialist").map((membership) => membership.clinic);
+}
+
 function toValues(patient: Patient | undefined, me: Me): Values {
   return {
-    clinic: String(patient?.clinic ?? me.clinics[0]?.id ?? ""),
+    clinic: String(patient?.clinic ?? editableClinics(me)[0]?.id ?? ""),
     identifier: patient?.identifier ?? "",
     name: patient?.name ?? "",
     year_of_birth: patient?.year_of_birth ? String(patient.year_of_birth) : "",
@@ -105,10 +110,10 @@ export function PatientForm({ patient, me }: { patient?: Patient; me: Me }) {
       <fieldset disabled={isSubmitting} className="space-y-6">
         <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
           <h2 className="font-semibold text-slate-900">Patient</h2>
-          {me.clinics.length > 1 && !patient && (
+          {editableClinics(me).length > 1 && !patient && (
             <Field label="Clinic" error={errors.clinic?.message}>
               <select className={inputClasses} {...register("clinic")}>
-                {me.clinics.map((clinic) => (
+                {editableClinics(me).map((clinic) => (
                   <option key={clinic.id} value={clinic.id}>
                     {clinic.name}
                   </option>

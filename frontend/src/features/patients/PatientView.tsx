@@ -5,6 +5,7 @@ import type { Case, Patient } from "@/api/types";
 import { buttonClasses } from "@/components/Button";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { useCaseImages } from "@/features/cases/api";
 import { CaseStatusBadge, PredictionBadge } from "@/features/cases/badges";
 import { formatDate } from "@/lib/format";
 import { EXPOSURES, LESION_SITES, labelOf, SEXES } from "@/lib/labels";
@@ -67,7 +68,7 @@ function RiskFactors({ patient }: { patient: Patient }) {
     ["Alcohol", labelOf(EXPOSURES, patient.alcohol)],
     [
       "Previous oral cancer",
-      patient.previous_oral_cancer === null ? "Unknown" : patient.previous_oral_cancer ? "Yes" : "No",
+      patient.previous_oral_cancer == null ? "Unknown" : patient.previous_oral_cancer ? "Yes" : "No",
     ],
   ];
   return (
@@ -111,13 +112,10 @@ function CaseTimeline({ patientId }: { patientId: number }) {
 }
 
 function TimelineEntry({ item }: { item: Case }) {
-  const images = (item.images ?? []).filter((image) => !image.is_excluded);
-  const reviewCount = item.reviews?.length ?? 0;
-
   return (
     <li className="relative">
-      <span aria-hidden="true" className="absolute top-2 -left-[27px] size-3 rounded-full border-2 border-white bg-teal-700" />
-      <article className="rounded-lg border border-slate-200 bg-white p-4">
+      <span aria-hidden="true" className="absolute top-5 -left-[27px] size-3 rounded-full border-2 border-white bg-teal-700" />
+      <article className="rounded-lg border border-slate-200 bg-white p-4" data-testid="timeline-case">
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h3 className="font-medium">
             <Link href={`/cases/view/?id=${item.id}`} className="text-teal-900 underline-offset-2 hover:underline">
@@ -127,26 +125,49 @@ function TimelineEntry({ item }: { item: Case }) {
           <CaseStatusBadge status={item.status} />
         </div>
         {item.lesion_description && <p className="mt-1 text-sm text-slate-700">{item.lesion_description}</p>}
-        {images.length > 0 && (
-          <ul className="mt-3 flex flex-wrap gap-3" aria-label="Photos">
-            {images.map((image) => (
-              <li key={image.id} className="w-28 space-y-1">
-                {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
-                <img
-                  src={image.thumbnail_url ?? `/api/images/${image.id}/thumbnail/`}
-                  alt={`Photo ${image.id}`}
-                  className="aspect-square w-28 rounded-md border border-slate-200 object-cover"
-                  loading="lazy"
-                />
-                <PredictionBadge prediction={image.latest_prediction} />
-              </li>
-            ))}
-          </ul>
-        )}
+        {item.image_count > 0 && <CaseThumbnails caseId={item.id} />}
         <p className="mt-3 text-sm text-slate-600">
-          {reviewCount === 0 ? "Not reviewed yet" : `${reviewCount} review${reviewCount === 1 ? "" : "s"}`}
+          {item.image_count} photo{item.image_count === 1 ? "" : "s"} ·{" "}
+          {item.review_count === 0 ? "not reviewed yet" : `${item.review_count} review${item.review_count === 1 ? "" : "s"}`}
+          {item.assigned_specialist_detail && ` · referred to ${item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}`}
         </p>
       </article>
     </li>
+  );
+}
+
+/** The case's photos with their result badges; the patient's case list does not carry them, so each case asks. */
+function CaseThumbnails({ caseId }: { caseId: number }) {
+  const images = useCaseImages(caseId);
+
+  if (images.isPending) {
+    return <p className="mt-3 text-sm text-slate-600">Loading photos…</p>;
+  }
+  if (images.isError) {
+    return (
+      <p className="mt-3 text-sm text-red-800">
+        Photos could not be loaded.{" "}
+        <button type="button" className="font-medium underline" onClick={() => void images.refetch()}>
+          Try again
+        </button>
+      </p>
+    );
+  }
+
+  return (
+    <ul className="mt-3 flex flex-wrap gap-3" aria-label="Photos">
+      {images.data.map((image, index) => (
+        <li key={image.id} className="w-28 space-y-1">
+          {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
+          <img
+            src={image.thumbnail_url ?? image.file_url}
+            alt={`Photo ${index + 1}`}
+            className="aspect-square w-28 rounded-md border border-slate-200 object-cover"
+            loading="lazy"
+          />
+          <PredictionBadge prediction={image.latest_prediction} />
+        </li>
+      ))}
+    </ul>
   );
 }

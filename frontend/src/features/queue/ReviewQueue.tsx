@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Button } from "@/components/Button";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { rolesOf, useMe } from "@/features/auth/api";
 import { useReviewQueue } from "@/features/cases/api";
 import { PAGE_SIZE } from "@/features/patients/api";
 import { formatDate } from "@/lib/format";
@@ -12,11 +13,28 @@ import { LESION_SITES, labelOf } from "@/lib/labels";
 
 export function ReviewQueue() {
   const [page, setPage] = useState(1);
-  const queue = useReviewQueue(page);
+  const [onlyMine, setOnlyMine] = useState(false);
+  const me = useMe();
+  const isSpecialist = rolesOf(me.data).has("specialist");
+  const queue = useReviewQueue(page, onlyMine);
 
   return (
     <>
       <PageHeader title="Review queue" subtitle="Cases sent for specialist review, oldest encounter last." />
+      {isSpecialist && (
+        <label className="mb-4 flex items-center gap-2 text-sm text-slate-800">
+          <input
+            type="checkbox"
+            className="size-4 accent-teal-700"
+            checked={onlyMine}
+            onChange={(event) => {
+              setOnlyMine(event.target.checked);
+              setPage(1);
+            }}
+          />
+          Only cases referred to me
+        </label>
+      )}
       <QueueContent queue={queue} />
       {queue.data && queue.data.count > PAGE_SIZE && (
         <nav aria-label="Pages" className="mt-4 flex justify-between gap-2">
@@ -52,7 +70,13 @@ function QueueContent({ queue }: { queue: ReturnType<typeof useReviewQueue> }) {
             <span className="font-medium text-teal-900">
               {labelOf(LESION_SITES, item.lesion_site)} · {formatDate(item.encounter_date)}
             </span>
-            {item.patient_identifier && <span className="text-slate-700"> · {item.patient_identifier}</span>}
+            <span className="text-slate-700"> · {item.patient_identifier}</span>
+            <span className="mt-1 block text-sm text-slate-600">
+              {item.image_count} photo{item.image_count === 1 ? "" : "s"}
+              {item.assigned_specialist_detail
+                ? ` · referred to ${item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}`
+                : " · any specialist"}
+            </span>
             {item.lesion_description && <span className="mt-1 block truncate text-sm text-slate-600">{item.lesion_description}</span>}
           </Link>
         </li>
