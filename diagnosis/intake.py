@@ -164,7 +164,15 @@ def _decode_stream(stream: BinaryIO, limits: ImageLimits) -> DecodedImage:
     upright, orientation_note = _apply_orientation(frame)
     if orientation_note:
         notes.append(orientation_note)
-    rgb, colour_note = _to_srgb(upright)
+    try:
+        rgb, colour_note = _to_srgb(upright)
+    except (ValueError, OSError) as error:
+        logger.info("Converting a %s image in mode %s to RGB failed: %s", detected_format, upright.mode, error)
+        raise ImageRejected(
+            "unsupported_colour_mode",
+            f"The image's colour mode ({upright.mode}) cannot be converted to RGB. Export it as an RGB JPEG or PNG "
+            "and upload it again.",
+        ) from error
     if colour_note:
         notes.append(colour_note)
 

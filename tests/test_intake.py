@@ -1,6 +1,7 @@
 """Unit tests of diagnosis.intake.decode_image: every accepted kind ends upright, RGB and metadata-free."""
 
 import io
+import random
 
 import numpy as np
 import pytest
@@ -214,3 +215,36 @@ def test_sources_path_file_and_bytes(tmp_path):
 )
 def test_sniff_file_type(head, expected):
     assert sniff_file_type(head) == expected
+
+
+FUZZED_SOURCES = {
+    "jpeg": images.jpeg,
+    "png": lambda: images.encode(images.photo(), "PNG"),
+    "webp": images.webp,
+    "gif": images.animated_gif,
+    "tiff": images.tiff,
+    "heic": images.heic,
+    "bmp": images.bmp,
+    "mpo": images.mpo,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FUZZED_SOURCES))
+def test_damaged_files_raise_only_rejection(kind):
+    rng = random.Random(f"intake-{kind}")
+    original = FUZZED_SOURCES[kind]()
+
+    for _ in range(40):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            data = data[: rng.randrange(len(data))]
+
+        try:
+            decoded = decode_image(bytes(data))
+        except ImageRejected as rejection:
+            assert rejection.code
+            assert rejection.message
+        else:
+            assert decoded.image.mode == "RGB"
