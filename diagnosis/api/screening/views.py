@@ -74,8 +74,8 @@ class ImageHeatmapView(APIView):
         response["Content-Disposition"] = f'inline; filename="heatmap-{image.pk}-{prediction.pk}.jpg"'
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
-        audit.record("read", actor=request.user, target=prediction, request=request,
-                     changes={"resource": "heatmap"})
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        audit.record("read", actor=request.user, target=prediction, request=request, changes={"file": "heatmap"})
         return response
 
     def _prediction(self, request: Request, image: Image) -> Prediction:
