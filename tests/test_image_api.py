@@ -547,3 +547,30 @@ def test_too_many_files_is_400(api_as, clinician, case):
     assert response.status_code == 400
     assert response.json()["error_codes"]["image"] == ["too_many_files"]
     assert "maximum is 2" in response.json()["errors"]["image"][0]
+
+
+@pytest.mark.parametrize("name", sorted(images.ACCEPTED))
+def test_accepted_kind_stored_as_rgb_jpeg(name, api_as, clinician, case):
+    make, detected_format = images.ACCEPTED[name]
+    client = api_as(clinician)
+
+    resource = stored_image(client, case, make(), name)
+
+    assert resource["detected_format"] == detected_format
+    served = PILImage.open(io.BytesIO(served_bytes(client.get(resource["file_url"]))))
+    assert served.format == "JPEG"
+    assert served.mode == "RGB"
+    assert served.size == (320, 240)
+    assert not served.getexif()
+    assert "icc_profile" not in served.info
+
+
+@pytest.mark.parametrize("name", sorted(images.REJECTED))
+def test_rejected_kind_is_400_with_code(name, api_as, clinician, case):
+    make, code = images.REJECTED[name]
+
+    response = upload(api_as(clinician), case, upload_file(name, make()))
+
+    assert response.status_code == 400
+    assert response.json()["error_codes"]["image"] == [code]
+    assert response.json()["rejected"][0]["filename"] == name
