@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import SkipFile
 from django.db import connection
@@ -574,3 +575,28 @@ def test_rejected_kind_is_400_with_code(name, api_as, clinician, case):
     assert response.status_code == 400
     assert response.json()["error_codes"]["image"] == [code]
     assert response.json()["rejected"][0]["filename"] == name
+
+
+def test_insert_race_returns_existing(monkeypatch, clinician, case):
+    from diagnosis import uploads
+
+    data = images.jpeg()
+    first, created = store_upload(case, upload_file("first.jpg", data), user=clinician)
+    assert created is True
+    stored_names = set(default_storage.listdir("images")[1])
+    real_lookup = uploads._existing_image
+    lookups = []
+
+    def miss_first_lookup(case_arg, upload_sha256):
+        lookups.append(upload_sha256)
+        return None if len(lookups) == 1 else real_lookup(case_arg, upload_sha256)
+
+    monkeypatch.setattr(uploads, "_existing_image", miss_first_lookup)
+
+    second, created = store_upload(case, upload_file("second.jpg", data), user=clinician)
+
+    assert created is False
+    assert second.pk == first.pk
+    assert len(lookups) == 2
+    assert set(default_storage.listdir("images")[1]) == stored_names
+    assert Image.objects.filter(case=case).count() == 1
