@@ -1,0 +1,300 @@
+"""
+The clinician interface in Debian's Chromium, against a real Django server, a real Celery worker, Redis and a tiny
+real Keras model. Each test creates its own records.
+"""
+
+import io
+import re
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from accounts.models import Membership
+from diagnosis.models import Case, Patient, Review
+from tests.browser.conftest import run_axe
+from tests.factories import PASSWORD, CaseFactory, ClinicFactory, PatientFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+RESULT_TIMEOUT_MS = 90_000
+PHONE = {"width": 360, "height": 740}
+
+
+def expect(target: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def reddish_photo_bytes() -> bytes:
+    from ml.testing import make_photo
+
+    buffer = io.BytesIO()
+    make_photo("cancer", size=320, seed=3).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def greyish_photo_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), (120, 125, 150)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def clinic() -> Any:
+    return ClinicFactory(name="Riverside Dental")
+
+
+@pytest.fixture
+def clinician(clinic: Any) -> Any:
+    return UserFactory(username="dr.ade", first_name="Ada", last_name="Eze", clinic=clinic,
+                       clinic__role=Membership.Role.CLINICIAN)
+
+
+@pytest.fixture
+def patient(clinic: Any, clinician: Any) -> Any:
+    return PatientFactory(clinic=clinic, identifier="RD-1001", name="Test Patient", created_by=clinician,
+                          updated_by=clinician)
+
+
+@pytest.fixture
+def case(patient: Any, clinician: Any) -> Any:
+    return CaseFactory(patient=patient, clinician=clinician, lesion_description="White patch, 1 cm, painless")
+
+
+def upload_input(page: Any) -> Any:
+    return page.get_by_label("Choose photos")
+
+
+def test_sign_in_and_out(page: Any, clinician: Any) -> None:
+    page.goto("/login/")
+    page.get_by_label("User name").fill(clinician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    assert page.url.endswith("/patients/")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto("/patients/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_wrong_password_shows_message(page: Any, clinician: Any) -> None:
+    page.goto("/login/")
+    page.get_by_label("User name").fill(clinician.username)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert").filter(has_text="incorrect")).to_be_visible()
+
+
+def test_deep_link_returns_after_sign_in(page: Any, clinician: Any, patient: Any) -> None:
+    page.goto(f"/patients/view/?id={patient.pk}")
+    page.wait_for_url(re.compile(r"/login/\?next="))
+    page.get_by_label("User name").fill(clinician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name=patient.identifier)).to_be_visible()
+    assert page.url.endswith(f"/patients/view/?id={patient.pk}")
+
+    page.reload()
+    expect(page.get_by_role("heading", name=patient.identifier)).to_be_visible()
+
+
+def test_create_patient(page: Any, sign_in_as: Any, clinician: Any) -> None:
+    sign_in_as(clinician)
+    page.goto("/patients/")
+    page.get_by_role("link", name="New patient").click()
+
+    page.get_by_label("Patient identifier").fill("RD-2044")
+    page.get_by_label("Name").fill("Amina Okafor")
+    page.get_by_label("Year of birth").fill("1958")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Tobacco smoking").select_option("former")
+    page.get_by_label("Smokeless tobacco, betel quid or areca nut").select_option("current")
+    page.get_by_role("button", name="Create patient").click()
+
+    expect(page.get_by_role("heading", name="RD-2044")).to_be_visible()
+    patient = Patient.objects.get(identifier="RD-2044")
+    assert patient.smokeless_tobacco == "current"
+    assert patient.year_of_birth == 1958
+    assert "RD-2044" not in page.url
+
+    page.goto("/patients/")
+    page.get_by_label("Search by identifier or name").fill("okafor")
+    expect(page.get_by_role("link", name=re.compile("RD-2044"))).to_be_visible()
+
+
+def test_duplicate_identifier_shows_field_error(page: Any, sign_in_as: Any, clinician: Any, patient: Any) -> None:
+    sign_in_as(clinician)
+    page.goto("/patients/new/")
+    page.get_by_label("Patient identifier").fill(patient.identifier)
+    page.get_by_role("button", name="Create patient").click()
+
+    identifier = page.get_by_label("Patient identifier")
+    expect(identifier).to_have_attribute("aria-invalid", "true")
+    assert Patient.objects.filter(identifier=patient.identifier).count() == 1
+
+
+def test_open_case(page: Any, sign_in_as: Any, clinician: Any, patient: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/patients/view/?id={patient.pk}")
+    expect(page.get_by_text("No cases yet.")).to_be_visible()
+    page.get_by_role("link", name="Open a case").click()
+
+    page.get_by_label("Lesion site").select_option("lateral_tongue")
+    page.get_by_label("Lesion description").fill("Red and white patch, 12 mm, three weeks")
+    page.get_by_role("button", name="Open case").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
+    created = Case.objects.get(patient=patient)
+    assert created.lesion_description == "Red and white patch, 12 mm, three weeks"
+    assert page.url.endswith(f"/cases/view/?id={created.pk}")
+
+    page.get_by_role("link", name=re.compile("Back to patient")).click()
+    expect(page.get_by_test_id("timeline-case")).to_have_count(1)
+
+
+def test_upload_shows_result_and_heatmap(
+    page: Any, sign_in_as: Any, clinician: Any, case: Any, tiny_active_model: Any, celery_worker: Any
+) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    upload_input(page).set_input_files(
+        files=[{"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": reddish_photo_bytes()}]
+    )
+
+    card = page.get_by_test_id("image-card")
+    expect(card).to_have_count(1)
+    result = card.get_by_role("region", name="Model result")
+    expect(result).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    expect(result).to_contain_text("Estimated probability of cancer")
+    expect(result).to_contain_text(tiny_active_model.name)
+    expect(result).to_contain_text("not a diagnosis")
+    expect(page.get_by_test_id("announcer")).to_contain_text("Photo 1")
+
+    card.get_by_role("button", name="Show heat map").click()
+    heatmap = card.get_by_role("img", name=re.compile("heat map"))
+    expect(heatmap).to_be_visible()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=heatmap.element_handle())
+    expect(card.get_by_role("button", name="Hide heat map")).to_have_attribute("aria-pressed", "true")
+
+
+def test_submit_review(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+
+    page.get_by_role("button", name="Save review").click()
+    expect(page.get_by_text("Choose whether you agree with the model.")).to_be_visible()
+
+    page.get_by_label("Unsure").check()
+    page.get_by_label("Clinical impression").fill("Homogeneous leukoplakia, no induration")
+    page.get_by_label("Routine recall").check()
+    page.get_by_label("Recall date").fill("2027-03-01")
+    page.get_by_role("button", name="Save review").click()
+
+    expect(page.get_by_test_id("review")).to_have_count(1)
+    expect(page.get_by_test_id("review")).to_contain_text("Routine recall")
+    review = Review.objects.get(case=case)
+    assert review.agreement == "unsure"
+    assert str(review.recall_date) == "2027-03-01"
+
+    page.get_by_text("Update histopathology").click()
+    page.get_by_test_id("review").get_by_label("Histopathology result").select_option("benign")
+    page.get_by_role("button", name="Save result").click()
+    expect(page.get_by_test_id("review")).to_contain_text("Histopathology: Benign")
+    review.refresh_from_db()
+    assert review.histopathology_result == "benign"
+
+
+def test_rejected_file_shows_message(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    upload_input(page).set_input_files(files=[{"name": "scan.jpg", "mimeType": "image/jpeg", "buffer": pdf}])
+
+    row = page.get_by_test_id("upload-row")
+    message = row.get_by_role("alert")
+    expect(message).to_contain_text("PDF")
+    expect(page.get_by_text("No photos yet.")).to_be_visible()
+
+
+def test_file_too_large_rejected_before_sending(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    requests: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and requests.append(request.url))
+    upload_input(page).set_input_files(
+        files=[{"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8" + b"\0" * (26 * 1024 * 1024)}]
+    )
+
+    expect(page.get_by_test_id("upload-row").get_by_role("alert")).to_contain_text("at most 25.0 MB")
+    assert requests == []
+
+
+def test_other_clinic_patient_shows_not_found(page: Any, sign_in_as: Any, clinician: Any) -> None:
+    elsewhere = PatientFactory(clinic=ClinicFactory(name="Hilltop Clinic"), identifier="HT-9")
+    sign_in_as(clinician)
+    page.goto(f"/patients/view/?id={elsewhere.pk}")
+
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_text("HT-9")).to_have_count(0)
+
+
+def test_phone_layout_has_no_horizontal_scroll(
+    page: Any, sign_in_as: Any, clinician: Any, case: Any, patient: Any
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto("/login/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    sign_in_as(clinician)
+    pages = [
+        ("/patients/", "Patients"),
+        (f"/patients/view/?id={patient.pk}", patient.identifier),
+        (f"/patients/edit/?id={patient.pk}", f"Edit {patient.identifier}"),
+        (f"/cases/view/?id={case.pk}", "Lateral tongue"),
+        ("/queue/", "Review queue"),
+        ("/models/", "Models"),
+    ]
+    for path, heading in pages:
+        page.goto(path)
+        expect(page.get_by_role("heading", name=re.compile(re.escape(heading))).first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{path} scrolls sideways at {PHONE['width']} px: {width} px wide"
+
+
+def test_camera_input_accepts_phone_camera(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+
+    camera = page.get_by_label("Take a photo")
+    expect(camera).to_have_attribute("capture", "environment")
+    expect(camera).to_have_attribute("accept", "image/*")
+    expect(camera).to_have_attribute("multiple", "")
+
+
+def test_key_pages_pass_accessibility_check(
+    page: Any, sign_in_as: Any, clinician: Any, case: Any, patient: Any
+) -> None:
+    page.goto("/login/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert run_axe(page) == []
+
+    sign_in_as(clinician)
+    pages = [
+        ("/patients/", "Patients"),
+        ("/patients/new/", "New patient"),
+        (f"/patients/view/?id={patient.pk}", patient.identifier),
+        (f"/cases/view/?id={case.pk}", "Lateral tongue"),
+        ("/queue/", "Review queue"),
+    ]
+    for path, heading in pages:
+        page.goto(path)
+        expect(page.get_by_role("heading", name=re.compile(re.escape(heading))).first).to_be_visible()
+        assert run_axe(page) == [], path
