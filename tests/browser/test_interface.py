@@ -48,14 +48,16 @@ def clinic() -> Any:
 
 @pytest.fixture
 def clinician(clinic: Any) -> Any:
-    return UserFactory(username="dr.ade", first_name="Ada", last_name="Eze", clinic=clinic,
-                       clinic__role=Membership.Role.CLINICIAN)
+    return UserFactory(
+        username="dr.ade", first_name="Ada", last_name="Eze", clinic=clinic, clinic__role=Membership.Role.CLINICIAN
+    )
 
 
 @pytest.fixture
 def patient(clinic: Any, clinician: Any) -> Any:
-    return PatientFactory(clinic=clinic, identifier="RD-1001", name="Test Patient", created_by=clinician,
-                          updated_by=clinician)
+    return PatientFactory(
+        clinic=clinic, identifier="RD-1001", name="Test Patient", created_by=clinician, updated_by=clinician
+    )
 
 
 @pytest.fixture
