@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ml import services
 from ml.models import ModelVersion, TrainingRun
 
 
@@ -28,6 +30,18 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "model_sha256"]
     date_hierarchy = "created_at"
+    actions = ["activate"]
+
+    @admin.action(description="Activate the selected model version", permissions=["activate"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one model version to activate.", level=messages.ERROR)
+            return
+        version = services.activate(queryset.get(), actor=request.user, via="admin")
+        self.message_user(request, f"Model version {version.name} is now active.", level=messages.SUCCESS)
+
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -143,13 +143,14 @@ def keras_probabilities(model: Any, batch: np.ndarray) -> np.ndarray:
     return np.asarray(output, dtype=np.float64).reshape(-1)
 
 
-def load_interpreter(path: Path) -> Any:
+def load_interpreter(path: Path, *, threads: int | None = None) -> Any:
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:  # pragma: no cover - the TensorFlow copy of the same interpreter
         from tensorflow.lite import Interpreter  # type: ignore[no-redef]
 
-    threads = int(getattr(settings, "ORALCARE_INFERENCE_THREADS", 2))
+    if threads is None:
+        threads = int(getattr(settings, "ORALCARE_INFERENCE_THREADS", 2))
     interpreter = Interpreter(model_path=str(path), num_threads=threads)
     interpreter.allocate_tensors()
     return interpreter
