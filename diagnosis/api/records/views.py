@@ -5,7 +5,8 @@ Patients, cases and reviews. Every queryset starts from ``visible_to(user)``, so
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -25,7 +26,7 @@ from diagnosis.api.records.serializers import (
     PatientUpdateSerializer,
     ReviewSerializer,
 )
-from diagnosis.models import AuditEvent, Case, Patient, Review
+from diagnosis.models import AuditEvent, Case, Image, Patient, Review
 from oralcare.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -171,12 +172,19 @@ class PatientViewSet(
 
 
 def _cases_with_counts(cases: QuerySet[Case]) -> QuerySet[Case]:
-    # The explicit order matters: Django drops the model's default ordering from a grouped (annotated) query.
-    cases = cases.select_related("patient", "clinician", "assigned_specialist").annotate(
-        image_count=Count("images", filter=Q(images__is_excluded=False), distinct=True),
-        review_count=Count("reviews", distinct=True),
+    # Correlated subqueries count only the rows of the page returned, where a JOIN with GROUP BY would group every
+    # case of the clinic before paginating.
+    images = Image.objects.filter(case=OuterRef("pk"), is_excluded=False)
+    reviews = Review.objects.filter(case=OuterRef("pk"))
+    return cases.select_related("patient", "clinician", "assigned_specialist").annotate(
+        image_count=_count_of(images),
+        review_count=_count_of(reviews),
     )
-    return cases.order_by(*Case._meta.ordering)
+
+
+def _count_of(rows: QuerySet) -> Coalesce:
+    counted = rows.order_by().values("case").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @extend_schema_view(
