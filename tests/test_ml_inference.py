@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from diagnosis.models import AuditEvent
@@ -93,3 +98,21 @@ def test_heatmap_of_large_photo_is_at_most_512(tmp_path):
     overlay = classifier.heatmap(make_photo("cancer", size=700, seed=6))
 
     assert max(overlay.size) == 512
+
+
+def test_web_modules_do_not_import_tensorflow():
+    code = (
+        "import django, sys; django.setup(); "
+        "import ml.inference, ml.services, ml.api.urls, ml.admin, ml.calibration, ml.preprocess; "
+        "print('tensorflow' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "oralcare.test_settings"},
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+    assert result.stdout.strip() == "False"
