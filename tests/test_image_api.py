@@ -600,3 +600,23 @@ def test_insert_race_returns_existing(monkeypatch, clinician, case):
     assert len(lookups) == 2
     assert set(default_storage.listdir("images")[1]) == stored_names
     assert Image.objects.filter(case=case).count() == 1
+
+
+def test_malformed_multipart_is_400(api_as, clinician, case):
+    response = api_as(clinician).generic(
+        "POST", f"/api/cases/{case.pk}/images/", b"not multipart", content_type="multipart/form-data"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_missing_thumbnail_is_404(api_as, clinician, case):
+    client = api_as(clinician)
+    resource = stored_image(client, case)
+    Image.objects.filter(pk=resource["id"]).update(thumbnail="")
+
+    response = client.get(f"/api/images/{resource['id']}/thumbnail/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
