@@ -89,14 +89,14 @@ class UploadSizeLimitHandler(FileUploadHandler):
 
     def _skip(self, declared_length: int | None) -> None:
         limit = settings.ORALCARE_MAX_UPLOAD_BYTES
-        size = f"is {_megabytes(declared_length)}" if declared_length else f"is larger than {_megabytes(limit)}"
+        size = f"is {_megabytes(declared_length)}, larger than" if declared_length else "is larger than"
         rejected = getattr(self.request, REJECTED_UPLOADS_ATTRIBUTE, [])
         rejected.append(
             {
                 "field": self.field_name,
                 "filename": sanitise_filename(self.file_name),
                 "code": "file_too_large",
-                "detail": f"The file {size}; the maximum is {_megabytes(limit)} per file. Upload a smaller photo or "
+                "detail": f"The file {size} the maximum of {_megabytes(limit)} per file. Upload a smaller photo or "
                 "export it at a lower resolution.",
             }
         )
