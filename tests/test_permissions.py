@@ -172,3 +172,36 @@ def test_non_numeric_ids_are_404(api_as, clinician):
     assert api.get("/api/patients/abc/").status_code == 404
     assert api.get("/api/cases/1e3/").status_code == 404
     assert api.get("/api/reviews/-1/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/patients/99999999999999999999999/",
+        "/api/cases/99999999999999999999999/",
+        "/api/cases/99999999999999999999999/reviews/",
+        "/api/reviews/99999999999999999999999/",
+        "/api/patients/\u00b2/",
+    ],
+)
+def test_out_of_range_ids_are_404(api_as, clinician, url):
+    response = api_as(clinician).get(url)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/patients/", {"clinic": "\u00b2"}),
+        ("/api/patients/", {"clinic": "99999999999999999999999"}),
+        ("/api/cases/", {"patient": "\u00b2"}),
+        ("/api/cases/", {"patient": "99999999999999999999999"}),
+        ("/api/cases/", {"assigned_to": "-3"}),
+    ],
+)
+def test_odd_filter_values_are_not_500(api_as, clinician, url, params):
+    response = api_as(clinician).get(url, params)
+
+    assert response.status_code in {200, 400}
+    assert response.data["code"] == "invalid" if response.status_code == 400 else response.data["count"] == 0

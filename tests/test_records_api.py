@@ -511,3 +511,51 @@ def test_review_prediction_of_other_clinic_is_400(api_as, outsider, clinician, c
 
     assert response.status_code == 400
     assert response.data["error_codes"]["prediction"] == ["does_not_exist"]
+
+
+HUGE = 99999999999999999999999
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/patients/", {**NEW_PATIENT, "clinic": HUGE}, "clinic"),
+        ("/api/patients/", {**NEW_PATIENT, "clinic": {"id": 1}}, "clinic"),
+        ("/api/patients/", {**NEW_PATIENT, "year_of_birth": HUGE}, "year_of_birth"),
+        ("/api/patients/", {**NEW_PATIENT, "year_of_birth": "nineteen"}, "year_of_birth"),
+        ("/api/patients/", {**NEW_PATIENT, "identifier": None}, "identifier"),
+        ("/api/patients/", {**NEW_PATIENT, "previous_oral_cancer": "maybe"}, "previous_oral_cancer"),
+        ("/api/patients/", {**NEW_PATIENT, "identifier": ["a"]}, "identifier"),
+        ("/api/cases/", {"patient": HUGE, "lesion_site": "gingiva"}, "patient"),
+        ("/api/cases/", {"patient": "abc", "lesion_site": "gingiva"}, "patient"),
+        (
+            "/api/cases/",
+            {"patient": "{patient}", "lesion_site": "gingiva", "assigned_specialist": HUGE},
+            "assigned_specialist",
+        ),
+        (
+            "/api/cases/",
+            {"patient": "{patient}", "lesion_site": "gingiva", "encounter_date": "yesterday"},
+            "encounter_date",
+        ),
+        (
+            "/api/cases/{case}/reviews/",
+            {"agreement": "agree", "referral_decision": "no_action", "prediction": HUGE},
+            "prediction",
+        ),
+        (
+            "/api/cases/{case}/reviews/",
+            {"agreement": "agree", "referral_decision": "no_action", "recall_date": "2026-13-40"},
+            "recall_date",
+        ),
+    ],
+)
+def test_odd_values_give_field_400(api_as, clinician, case, url, body, field):
+    filled_url = url.format(case=case.id)
+    filled_body = {key: case.patient_id if value == "{patient}" else value for key, value in body.items()}
+
+    response = api_as(clinician).post(filled_url, filled_body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.data["errors"]
+    assert response.data["error_codes"][field]

@@ -38,10 +38,14 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in {"1", "true", "yes", "on"}
 
 
+# The largest value of a 64-bit signed integer, the type of every id column.
+MAX_ID = 2**63 - 1
+
+
 def _positive_int(value: str, *, parameter: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise serializers.ValidationError(
-            {parameter: f"'{value}' is not a valid id: send a whole number."}, code="invalid"
+            {parameter: f"'{value}' is not a valid id: send a whole number, as listed by the API."}, code="invalid"
         )
     return int(value)
 
@@ -75,7 +79,7 @@ class PatientViewSet(
     """Patients of the user's clinics. There is no DELETE: archive a patient instead."""
 
     queryset = Patient.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
     serializer_class = PatientSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -222,7 +226,7 @@ class CaseViewSet(
     """Screening cases of the user's clinics, newest first."""
 
     queryset = Case.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -331,7 +335,7 @@ class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 @extend_schema(tags=["reviews"])
 class ReviewViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     queryset = Review.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"
     serializer_class = ReviewSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
