@@ -44,7 +44,7 @@ class RequestBodyTooLarge(APIException, RequestDataTooBig):
     A request body larger than ORALCARE_MAX_REQUEST_BYTES, rejected from its Content-Length before it is read.
 
     It is an APIException, so API views return 413 in the error contract's shape, and a RequestDataTooBig, so other
-    Django views answer 400 instead of 500.
+    Django views return 400 instead of 500.
     """
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
