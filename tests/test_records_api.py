@@ -269,9 +269,9 @@ def test_case_list_filters_by_status_and_patient(api_as, clinician, patient, cli
     assert [c["id"] for c in by_status.data["results"]] == [waiting.id]
     assert [c["id"] for c in by_patient.data["results"]] == [elsewhere.id]
     assert bad_status.status_code == 400
-    assert "status" in bad_status.data["errors"]
+    assert bad_status.data["error_codes"]["status"] == ["invalid_choice"]
     assert bad_patient.status_code == 400
-    assert "patient" in bad_patient.data["errors"]
+    assert bad_patient.data["error_codes"]["patient"] == ["invalid"]
 
 
 def test_specialist_queue_lists_assigned_cases(api_as, clinician, specialist, patient, clinic):
@@ -559,3 +559,10 @@ def test_odd_values_give_field_400(api_as, clinician, case, url, body, field):
     assert response.status_code == 400, response.content
     assert field in response.data["errors"]
     assert response.data["error_codes"][field]
+
+
+def test_search_with_nul_character_is_400(api_as, clinician):
+    response = api_as(clinician).get("/api/patients/", {"search": "P-\x00"})
+
+    assert response.status_code == 400
+    assert response.data["error_codes"]["search"] == ["null_characters"]

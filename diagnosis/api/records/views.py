@@ -45,7 +45,7 @@ MAX_ID = 2**63 - 1
 def _positive_int(value: str, *, parameter: str) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
         raise serializers.ValidationError(
-            {parameter: f"'{value}' is not a valid id: send a whole number, as listed by the API."}, code="invalid"
+            {parameter: [f"'{value}' is not a valid id: send a whole number, as listed by the API."]}, code="invalid"
         )
     return int(value)
 
@@ -94,6 +94,12 @@ class PatientViewSet(
         if params.get("clinic"):
             patients = patients.filter(clinic_id=_positive_int(params["clinic"], parameter="clinic"))
         search = params.get("search", "").strip()
+        if "\x00" in search:
+            # PostgreSQL cannot store or compare NUL characters in text, so the query would fail.
+            raise serializers.ValidationError(
+                {"search": ["The search text contains a NUL character: remove it and search again."]},
+                code="null_characters",
+            )
         if search:
             patients = patients.filter(Q(identifier__icontains=search) | Q(name__icontains=search))
         return patients
@@ -287,7 +293,7 @@ class CaseViewSet(
     def _status_parameter(value: str) -> str:
         if value not in Case.Status.values:
             raise serializers.ValidationError(
-                {"status": f"'{value}' is not a case status: use one of {', '.join(Case.Status.values)}."},
+                {"status": [f"'{value}' is not a case status: use one of {', '.join(Case.Status.values)}."]},
                 code="invalid_choice",
             )
         return value
