@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,6 +21,18 @@ from oralcare.middleware import request_id_var
 # The same text whether the record does not exist or belongs to a clinic the user is not a member of.
 NOT_FOUND_DETAIL = "No record with this id exists in your clinics: check the id, or ask for access to its clinic."
 VALIDATION_DETAIL = "Some fields are invalid: correct the fields listed in 'errors' and send the request again."
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with too deeply nested documents rejected as a parse error instead of a 500."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(
+                "JSON parse error: the document is nested too deeply. Send a flat JSON object of field values."
+            ) from error
 
 
 class ErrorSerializer(serializers.Serializer):

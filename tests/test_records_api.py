@@ -566,3 +566,13 @@ def test_search_with_nul_character_is_400(api_as, clinician):
 
     assert response.status_code == 400
     assert response.data["error_codes"]["search"] == ["null_characters"]
+
+
+def test_deeply_nested_json_is_400(api_as, clinician):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = api_as(clinician).post("/api/patients/", data=body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.data["code"] == "parse_error"
+    assert "nested too deeply" in response.data["detail"]
