@@ -113,7 +113,7 @@ def wait_for_results(image_ids: list[int], *, timeout: float) -> dict[int, float
     harness.wait_until(
         lambda: not Prediction.objects.filter(image_id__in=image_ids)
         .exclude(status__in=Prediction.FINAL_STATES).exists(),
-        timeout=timeout, interval=0.02, what=f"{len(image_ids)} predictions to finish",
+        timeout=timeout, interval=0.02, description=f"{len(image_ids)} predictions to finish",
     )
     rows = Prediction.objects.filter(image_id__in=image_ids, status=Prediction.Status.SUCCEEDED).exclude(heatmap="")
     return {image_id: finished.timestamp() for image_id, finished in rows.values_list("image_id", "finished_at")}

@@ -50,14 +50,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(ordered, n=1000, method="inclusive")[int(fraction * 1000) - 1]
 
 
-def wait_until(condition: Callable[[], Any], *, timeout: float, interval: float = 0.05, what: str) -> Any:
+def wait_until(condition: Callable[[], Any], *, timeout: float, interval: float = 0.05, description: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(interval)
-    raise TimeoutError(f"Timed out after {timeout} s waiting for {what}.")
+    raise TimeoutError(f"Timed out after {timeout} s waiting for {description}.")
 
 
 def source_model_row(database: Path, name: str | None) -> dict[str, Any]:
@@ -132,7 +132,7 @@ class Instance:
             except redis.ConnectionError:
                 return False
 
-        wait_until(answers, timeout=15, what="redis-server")
+        wait_until(answers, timeout=15, description="redis-server")
         return self.redis_url
 
     def start_worker(self, *, name: str, concurrency: int) -> subprocess.Popen:
@@ -145,7 +145,7 @@ class Instance:
             log_name=f"{name}.log", cwd=self.folder / name,
         )
         wait_until(lambda: app.control.ping(destination=[hostname], timeout=0.5), timeout=120,
-                   what=f"worker {hostname} to answer a ping")
+                   description=f"worker {hostname} to answer a ping")
         return process
 
     def start_server(self) -> str:
@@ -160,7 +160,7 @@ class Instance:
             except OSError:
                 return False
 
-        wait_until(answers, timeout=60, what="gunicorn")
+        wait_until(answers, timeout=60, description="gunicorn")
         return f"http://127.0.0.1:{port}"
 
     def stop_process(self, process: subprocess.Popen) -> None:

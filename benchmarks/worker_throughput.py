@@ -160,7 +160,7 @@ def wait_for_final(ids: list[int], *, timeout: float) -> None:
 
     harness.wait_until(
         lambda: not Prediction.objects.filter(pk__in=ids).exclude(status__in=Prediction.FINAL_STATES).exists(),
-        timeout=timeout, interval=0.1, what=f"{len(ids)} predictions to finish",
+        timeout=timeout, interval=0.1, description=f"{len(ids)} predictions to finish",
     )
 
 

@@ -6,5 +6,6 @@ class DiagnosisConfig(AppConfig):
     verbose_name = "Clinical records"
 
     def ready(self) -> None:
-        from diagnosis import signals  # noqa: F401  (connects the login and logout audit receivers)
-        from diagnosis import screening  # noqa: F401  (queues waiting predictions when a model is activated)
+        # signals connects the login and logout audit receivers; screening queues waiting predictions when a model
+        # is activated.
+        from diagnosis import screening, signals  # noqa: F401

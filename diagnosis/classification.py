@@ -195,8 +195,8 @@ def record_success(prediction: Prediction, *, version: Any, result: Any, heatmap
     """
     Store the result if this run still owns the prediction. Returns False when it does not.
 
-    The update only matches the row while it is running with this run's attempt number; a run that the watchdog
-    replaced meanwhile therefore leaves the newer run's state alone.
+    The update only matches the row while it is running with this run's attempt number. So a run that the
+    watchdog replaced meanwhile leaves the newer run's state alone.
     """
     if result.label not in Prediction.Label.values:
         raise ValueError(f"The classifier returned the unknown label {result.label!r}.")

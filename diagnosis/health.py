@@ -47,7 +47,7 @@ def check_broker() -> dict[str, Any]:
 
 
 def live_workers() -> list[str] | None:
-    """Return the names of the workers that answered a ping, or None when the ping could not be sent."""
+    """Return the names of the workers that replied to a ping, or None when the ping could not be sent."""
     from oralcare.celery import app
 
     try:
@@ -61,7 +61,7 @@ def live_workers() -> list[str] | None:
 def prediction_counts() -> dict[str, int]:
     open_states = [Prediction.Status.WAITING_FOR_MODEL, Prediction.Status.QUEUED, Prediction.Status.RUNNING]
     rows = Prediction.objects.filter(status__in=open_states).values("status").annotate(count=Count("id"))
-    counts = {status: 0 for status in open_states}
+    counts = {status.value: 0 for status in open_states}
     counts.update({row["status"]: row["count"] for row in rows})
     return counts
 
@@ -76,7 +76,7 @@ def active_model() -> dict[str, Any] | None:
 def report() -> dict[str, Any]:
     """
     Run every check. ``status`` is "ok" when everything works, "degraded" when the database works but the broker
-    is unreachable, no worker answers or no model is active, and "unavailable" when the database is down.
+    is unreachable, no worker replies to a ping or no model is active, and "unavailable" when the database is down.
     """
     database = check_database()
     if not database["ok"]:

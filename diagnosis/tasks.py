@@ -4,7 +4,7 @@ Celery tasks of the screening pipeline. They take ids, and the work happens in `
 
 Reliability settings come from ``CELERY_*`` in oralcare/settings.py (late acknowledgement, requeue when the worker
 process is lost, one prefetched task per process, soft and hard time limits); the task repeats the first two so
-they hold whatever the global configuration says.
+they hold whatever the global configuration sets.
 """
 
 import logging
@@ -17,7 +17,7 @@ from diagnosis import classification, watchdog
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
-# Exponential backoff between retries of a transient error: 2, 4, 8, 16, then at most 60 seconds, with jitter.
+# Exponential backoff between retries of a transient error: 2, 4, 8, 16, then at most 60 seconds.
 RETRY_BACKOFF_FACTOR = 2
 RETRY_BACKOFF_MAX = 60
 

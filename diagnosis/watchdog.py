@@ -2,9 +2,9 @@
 The watchdog: finds predictions that stopped moving and either sends them to the queue again or, after the last
 attempt, marks them failed with the reason. ``manage.py watchdog`` runs it once or every few seconds.
 
-A prediction stops moving when its task message is lost (the broker lost its data, publishing failed after the
-upload committed) or when the worker running it died in a way that Celery could not redeliver (the whole worker
-machine stopped, or the hard time limit killed the task).
+A prediction stops moving when its task message is lost, because the broker lost its data or publishing failed
+after the upload committed. It also stops when the worker running it died in a way that Celery cannot redeliver
+soon: the whole worker machine stopped, or the hard time limit killed the task.
 """
 
 import logging

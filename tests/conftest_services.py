@@ -143,7 +143,7 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
     def wait_ready(self, timeout: float = WORKER_READY_TIMEOUT) -> None:
-        """Wait until the worker answers a ping through the broker."""
+        """Wait until the worker replies to a ping through the broker."""
         from oralcare.celery import app
 
         def answers() -> bool:
@@ -189,7 +189,7 @@ class WorkerProcess:
 @pytest.fixture
 def start_worker(redis_broker: str, tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """
-    Return a function that starts a worker subprocess and waits until it answers a ping. Every worker started
+    Return a function that starts a worker subprocess and waits until it replies to a ping. Every worker started
     this way is stopped after the test. Keyword arguments: ``name``, ``concurrency`` and ``env`` (extra
     environment variables, for example ``ORALCARE_TEST_TASK_DELAY``).
     """

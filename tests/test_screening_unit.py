@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 class FakeClassifier:
-    """Stands in for ml.inference.Classifier; raises ``errors`` one by one before it starts answering."""
+    """Stands in for ml.inference.Classifier; raises ``errors`` one by one before it returns results."""
 
     def __init__(self, version, *, probability: float = 0.9, label: str = "high_risk", errors=()) -> None:
         self.version = version

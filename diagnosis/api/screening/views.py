@@ -98,7 +98,7 @@ class ImageHeatmapView(APIView):
 class HealthView(APIView):
     """
     The service's health. Anyone gets the overall status; signed-in users also get the details of each check.
-    Answers 503 when the database is down, since nothing works then, and 200 otherwise.
+    Returns 503 when the database is down, since nothing works then, and 200 otherwise.
     """
 
     permission_classes = [permissions.AllowAny]
