@@ -4,6 +4,8 @@ Each check has a short timeout and reports failures by name only, never with con
 """
 
 import logging
+import threading
+import time
 from typing import Any
 
 from django.db import DatabaseError, connection
@@ -16,6 +18,26 @@ logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT_SECONDS = 2.0
 PING_TIMEOUT_SECONDS = 1.0
+# Each report opens a broker connection and waits up to a second for worker replies, so anonymous callers polling
+# the endpoint share one report per process for this many seconds.
+REPORT_CACHE_SECONDS = 5.0
+
+_cache: dict[str, Any] = {"created": 0.0, "report": None}
+_cache_lock = threading.Lock()
+
+
+def cached_report() -> dict[str, Any]:
+    """Return a report at most REPORT_CACHE_SECONDS old, running the checks again when it is older."""
+    with _cache_lock:
+        if _cache["report"] is None or time.monotonic() - _cache["created"] > REPORT_CACHE_SECONDS:
+            _cache["report"] = report()
+            _cache["created"] = time.monotonic()
+        return _cache["report"]
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache["report"] = None
 
 
 def check_database() -> dict[str, Any]:

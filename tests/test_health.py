@@ -3,11 +3,20 @@
 import pytest
 from django.db import OperationalError, connection
 
+from diagnosis import health
 from oralcare.celery import app as celery_app
 from tests.conftest_services import free_port
 from tests.screening_data import model_version_row
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_report():
+    """Each test sees a report made under its own conditions, not one cached by an earlier test."""
+    health.clear_cache()
+    yield
+    health.clear_cache()
 
 
 @pytest.fixture
@@ -88,3 +97,13 @@ def test_live_worker_and_model_are_ok(api_as, clinician, tiny_active_model, cele
     assert body["workers"]["count"] == 1
     assert body["workers"]["names"] == [celery_worker.hostname]
     assert body["active_model"]["name"] == tiny_active_model.name
+
+
+def test_report_is_cached_briefly(api, monkeypatch, broker_down):
+    calls = []
+    monkeypatch.setattr(health, "report", lambda: calls.append(1) or {"status": "degraded"})
+
+    api.get("/api/health/")
+    api.get("/api/health/")
+
+    assert len(calls) == 1

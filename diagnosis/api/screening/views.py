@@ -106,7 +106,7 @@ class HealthView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        result = health.report()
+        result = health.cached_report()
         http_status = status.HTTP_503_SERVICE_UNAVAILABLE if result["status"] == "unavailable" else status.HTTP_200_OK
 
         body = result if self._signed_in(request) else {"status": result["status"]}
