@@ -90,6 +90,9 @@ def claim(prediction_id: int, *, resume_running: bool) -> Prediction | None:
     write lock), so two workers never both claim one prediction. A running prediction is claimed again only by a
     redelivery or a retry of its task (``resume_running``), because those mean the earlier run has stopped.
     A succeeded or failed prediction is never claimed, so a duplicate delivery changes nothing.
+
+    NOTE: a redelivered copy of a duplicate message (for example one the watchdog re-sent) is also allowed to
+    resume, so in that rare case two runs may overlap. The attempt check in record_success keeps only one result.
     """
     claimable = {Prediction.Status.QUEUED}
     if resume_running:

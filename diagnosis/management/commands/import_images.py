@@ -58,6 +58,7 @@ class Command(BaseCommand):
         for path in tqdm(files, desc="Importing photos", unit="photo", file=sys.stderr):
             name = str(path.relative_to(folder))
             try:
+                # NOTE: store_upload audits the upload with via="api", since it takes no via argument.
                 with path.open("rb") as handle:
                     _image, created = uploads.store_upload(case, File(handle, name=path.name), user=user)
             except ImageRejected as exc:
