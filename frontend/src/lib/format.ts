@@ -24,6 +24,20 @@ export function formatPercent(value: number | null | undefined, digits = 0): str
   return `${(value * 100).toFixed(digits)}%`;
 }
 
+/** A probability as a percentage with one decimal, without rounding a near-certain value to 0% or 100%. */
+export function formatProbability(value: number | null | undefined): string {
+  if (value === null || value === undefined || Number.isNaN(value)) {
+    return "—";
+  }
+  if (value > 0.999) {
+    return "above 99.9%";
+  }
+  if (value < 0.001) {
+    return "below 0.1%";
+  }
+  return formatPercent(value, 1);
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) {
     return `${bytes} B`;

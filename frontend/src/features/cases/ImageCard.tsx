@@ -1,12 +1,12 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { messageOf } from "@/api/errors";
 import type { CaseImage, Prediction } from "@/api/types";
 import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
 import { cn } from "@/lib/cn";
-import { formatPercent, formatWait } from "@/lib/format";
+import { formatProbability, formatWait } from "@/lib/format";
 import { RISK_LABELS } from "@/lib/labels";
 import { useImage, useReclassify } from "./api";
 import { PredictionBadge, riskText } from "./badges";
@@ -102,14 +102,14 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
       return <p className="text-sm text-slate-700">Waiting for a model. Analysis starts as soon as an administrator activates one.</p>;
     case "queued":
       return (
-        <p className="text-sm text-slate-700">
+        <Pending>
           Queued
           {prediction.queue_position ? `, position ${prediction.queue_position}` : ""}
           {prediction.estimated_wait_seconds ? `, ${formatWait(prediction.estimated_wait_seconds)}` : ""}.
-        </p>
+        </Pending>
       );
     case "running":
-      return <p className="text-sm text-slate-700">Analysing the photo…</p>;
+      return <Pending>Analysing the photo…</Pending>;
     case "failed":
       return (
         <div className="space-y-2 text-sm">
@@ -123,6 +123,27 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
     case "succeeded":
       return <ResultCard prediction={prediction} />;
   }
+}
+
+function ResultRow({ term, value }: { term: string; value: string }) {
+  return (
+    <div className="flex flex-wrap justify-between gap-x-3">
+      <dt>{term}</dt>
+      <dd className="font-semibold">{value}</dd>
+    </div>
+  );
+}
+
+function Pending({ children }: { children: ReactNode }) {
+  return (
+    <p className="flex items-center gap-2 text-sm text-slate-700">
+      <span
+        aria-hidden="true"
+        className="size-4 shrink-0 animate-spin rounded-full border-2 border-slate-300 border-t-teal-700 motion-reduce:animate-none"
+      />
+      <span>{children}</span>
+    </p>
+  );
 }
 
 const RESULT_STYLES: Record<string, string> = {
@@ -141,13 +162,10 @@ export function ResultCard({ prediction }: { prediction: Prediction }) {
       <p className="text-lg font-semibold">
         {label ? `${label.title}: ${label.advice.toLowerCase()}` : "No label"}
       </p>
-      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
-        <dt>Estimated probability of cancer</dt>
-        <dd className="font-medium">{formatPercent(prediction.probability, 0)}</dd>
-        <dt>Referral threshold</dt>
-        <dd className="font-medium">{formatPercent(prediction.threshold, 0)}</dd>
-        <dt>Model version</dt>
-        <dd className="font-medium">{prediction.model_version || "unknown"}</dd>
+      <dl className="mt-2 space-y-1 text-sm">
+        <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
+        <ResultRow term="Referral threshold" value={formatProbability(prediction.threshold)} />
+        <ResultRow term="Model version" value={prediction.model_version || "unknown"} />
       </dl>
       <p className="mt-3 text-xs">
         This estimate supports your clinical decision. It is not a diagnosis: examine the patient and refer by your

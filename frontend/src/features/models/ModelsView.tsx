@@ -4,7 +4,7 @@ import type { ModelVersion, TrainingRun } from "@/api/types";
 import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
-import { formatDateTime, formatPercent } from "@/lib/format";
+import { formatDateTime, formatProbability } from "@/lib/format";
 import { useModelVersions, useTrainingRuns } from "./api";
 
 export function ModelsView() {
@@ -92,10 +92,10 @@ function ActiveModel({ version }: { version: ModelVersion }) {
         <Badge tone="success">Active</Badge>
       </div>
       <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-3">
-        <Metric term="Referral threshold" value={formatPercent(version.threshold, 1)} />
+        <Metric term="Referral threshold" value={formatProbability(version.threshold)} />
         <Metric
           term="Uncertain band"
-          value={`${formatPercent(version.uncertain_low, 1)} – ${formatPercent(version.uncertain_high, 1)}`}
+          value={`${formatProbability(version.uncertain_low)} to ${formatProbability(version.uncertain_high)}`}
         />
         <Metric term="Activated" value={formatDateTime(version.activated_at)} />
       </dl>
@@ -140,9 +140,15 @@ function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
   if (entries.length === 0) {
     return <p className="text-sm text-slate-700">No metrics were recorded for this version.</p>;
   }
-  const groups = entries.every(([, value]) => typeof value === "object" && value !== null && !Array.isArray(value))
-    ? (entries as [string, Record<string, unknown>][])
-    : ([["Metrics", metrics]] as [string, Record<string, unknown>][]);
+  const isGroup = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  const scalars = Object.fromEntries(entries.filter(([, value]) => !isGroup(value)));
+  const groups: [string, Record<string, unknown>][] = entries.filter(
+    (entry): entry is [string, Record<string, unknown>] => isGroup(entry[1]),
+  );
+  if (Object.keys(scalars).length > 0) {
+    groups.unshift(["Summary", scalars]);
+  }
 
   return (
     <div className="grid gap-4 md:grid-cols-2">

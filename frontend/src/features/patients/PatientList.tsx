@@ -102,8 +102,13 @@ function PatientResults({ patients, search }: { patients: ReturnType<typeof useP
               {patient.name && <span className="text-slate-700"> · {patient.name}</span>}
             </span>
             <span className="text-sm text-slate-600">
-              {labelOf(SEXES, patient.sex)}
-              {patient.year_of_birth ? `, born ${patient.year_of_birth}` : ""} · updated {formatDate(patient.updated_at)}
+              {[
+                patient.sex && patient.sex !== "unknown" ? labelOf(SEXES, patient.sex) : null,
+                patient.year_of_birth ? `born ${patient.year_of_birth}` : null,
+                `updated ${formatDate(patient.updated_at)}`,
+              ]
+                .filter(Boolean)
+                .join(" · ")}
             </span>
           </Link>
         </li>

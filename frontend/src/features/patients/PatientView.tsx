@@ -52,7 +52,12 @@ export function PatientView({ id }: { id: number | null }) {
 }
 
 function PatientSummary({ patient }: { patient: Patient }) {
-  const parts = [patient.name, labelOf(SEXES, patient.sex), patient.year_of_birth ? `born ${patient.year_of_birth}` : null];
+  const parts = [
+    patient.name,
+    patient.sex && patient.sex !== "unknown" ? labelOf(SEXES, patient.sex) : null,
+    patient.year_of_birth ? `born ${patient.year_of_birth}` : null,
+    patient.clinic_name,
+  ];
   return (
     <>
       {parts.filter(Boolean).join(" · ")}
@@ -80,7 +85,7 @@ function RiskFactors({ patient }: { patient: Patient }) {
         {rows.map(([term, value]) => (
           <div key={term} className="flex justify-between gap-4 border-b border-slate-100 pb-1">
             <dt className="text-sm text-slate-600">{term}</dt>
-            <dd className="text-sm font-medium text-slate-900">{value}</dd>
+            <dd className="shrink-0 text-sm font-medium whitespace-nowrap text-slate-900">{value}</dd>
           </div>
         ))}
       </dl>
@@ -157,12 +162,12 @@ function CaseThumbnails({ caseId }: { caseId: number }) {
   return (
     <ul className="mt-3 flex flex-wrap gap-3" aria-label="Photos">
       {images.data.map((image, index) => (
-        <li key={image.id} className="w-28 space-y-1">
+        <li key={image.id} className="w-36 space-y-1">
           {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
           <img
             src={image.thumbnail_url ?? image.file_url}
             alt={`Photo ${index + 1}`}
-            className="aspect-square w-28 rounded-md border border-slate-200 object-cover"
+            className="aspect-square w-36 rounded-md border border-slate-200 object-cover"
             loading="lazy"
           />
           <PredictionBadge prediction={image.latest_prediction} />
