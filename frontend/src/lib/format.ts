@@ -24,7 +24,7 @@ export function formatPercent(value: number | null | undefined, digits = 0): str
   return `${(value * 100).toFixed(digits)}%`;
 }
 
-/** A probability as a percentage with one decimal, without rounding a near-certain value to 0% or 100%. */
+/** Format a probability as a percentage with one decimal, never rounding a near-certain value to 0% or 100%. */
 export function formatProbability(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) {
     return "—";

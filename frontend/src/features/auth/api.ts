@@ -36,7 +36,7 @@ export function useSignOut() {
   });
 }
 
-/** Roles the user holds in any clinic. */
+/** Return the roles the user has in any of their clinics. */
 export function rolesOf(me: Me | undefined): Set<string> {
   return new Set((me?.memberships ?? []).map((membership) => membership.role));
 }

@@ -107,7 +107,7 @@ const ACTION_LABELS: Record<CaseStatus, string> = {
   open: "Reopen case",
 };
 
-/** The status changes the case allows, with a choice of specialist when it is sent for review. */
+/** Offer the status changes the case allows, with a choice of specialist when it is sent for review. */
 function StatusActions({ item }: { item: CaseDetail }) {
   const change = useChangeCaseStatus(item.id);
   const me = useMe();

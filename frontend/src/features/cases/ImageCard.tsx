@@ -11,7 +11,7 @@ import { RISK_LABELS } from "@/lib/labels";
 import { useImage, useReclassify } from "./api";
 import { PredictionBadge, riskText } from "./badges";
 
-/** A photo on the case page with its live analysis state and, once finished, its result card. */
+/** Show a photo on the case page with its live analysis state and, once finished, its result card. */
 export function ImageCard({ image: initial, index }: { image: CaseImage; index: number }) {
   const query = useImage(initial);
   const image = query.data;
@@ -153,7 +153,7 @@ const RESULT_STYLES: Record<string, string> = {
 };
 
 
-/** The model's estimate in clinician terms, with the statement that it is not a diagnosis. */
+/** Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. */
 export function ResultCard({ prediction }: { prediction: Prediction }) {
   const label = prediction.label ? RISK_LABELS[prediction.label] : undefined;
 

@@ -61,7 +61,7 @@ function RadioGroup({
   );
 }
 
-/** The newest succeeded prediction among the case's photos on screen: the result the reviewer looked at. */
+/** Return the id of the newest succeeded prediction among the case's photos on screen, which the reviewer saw. */
 function latestResultId(queryClient: QueryClient, caseId: number): number | null {
   const images = queryClient
     .getQueriesData<CaseImage>({ queryKey: ["images"] })

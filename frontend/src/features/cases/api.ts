@@ -40,7 +40,7 @@ export function useCaseImages(id: number | null) {
   });
 }
 
-/** One image, polled while its latest prediction is not in a final state. */
+/** Fetch one image and poll it while its latest prediction is not in a final state. */
 export function useImage(image: CaseImage) {
   return useQuery({
     queryKey: caseKeys.image(image.id),

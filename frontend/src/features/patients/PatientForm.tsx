@@ -40,6 +40,13 @@ function editableClinics(me: Me) {
   return me.memberships.filter((membership) => membership.role !== "specialist").map((membership) => membership.clinic);
 }
 
+function yesNoUnknown(value: boolean | null | undefined): "yes" | "no" | "unknown" {
+  if (value === true) {
+    return "yes";
+  }
+  return value === false ? "no" : "unknown";
+}
+
 function toValues(patient: Patient | undefined, me: Me): Values {
   return {
     clinic: String(patient?.clinic ?? editableClinics(me)[0]?.id ?? ""),
@@ -50,8 +57,7 @@ function toValues(patient: Patient | undefined, me: Me): Values {
     tobacco_smoking: patient?.tobacco_smoking ?? "unknown",
     smokeless_tobacco: patient?.smokeless_tobacco ?? "unknown",
     alcohol: patient?.alcohol ?? "unknown",
-    previous_oral_cancer:
-      patient?.previous_oral_cancer === true ? "yes" : patient?.previous_oral_cancer === false ? "no" : "unknown",
+    previous_oral_cancer: yesNoUnknown(patient?.previous_oral_cancer),
     notes: patient?.notes ?? "",
   };
 }
@@ -82,6 +88,8 @@ export function PatientForm({ patient, me }: { patient?: Patient; me: Me }) {
     setError,
     formState: { errors, isSubmitting },
   } = useForm<Values>({ resolver: zodResolver(schema), defaultValues: toValues(patient, me) });
+
+  const submitLabel = patient ? "Save changes" : "Create patient";
 
   const onSubmit = async (values: Values) => {
     try {
@@ -167,7 +175,7 @@ export function PatientForm({ patient, me }: { patient?: Patient; me: Me }) {
           </Field>
         </section>
         <div className="flex flex-wrap gap-2">
-          <Button type="submit">{isSubmitting ? "Saving…" : patient ? "Save changes" : "Create patient"}</Button>
+          <Button type="submit">{isSubmitting ? "Saving…" : submitLabel}</Button>
           <Button variant="secondary" onClick={() => router.back()}>
             Cancel
           </Button>

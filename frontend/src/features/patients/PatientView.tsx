@@ -66,6 +66,13 @@ function PatientSummary({ patient }: { patient: Patient }) {
   );
 }
 
+function yesNoUnknown(value: boolean | null | undefined): string {
+  if (value === true) {
+    return "Yes";
+  }
+  return value === false ? "No" : "Unknown";
+}
+
 function RiskFactors({ patient }: { patient: Patient }) {
   const rows: [string, string][] = [
     ["Tobacco smoking", labelOf(EXPOSURES, patient.tobacco_smoking)],
@@ -73,7 +80,7 @@ function RiskFactors({ patient }: { patient: Patient }) {
     ["Alcohol", labelOf(EXPOSURES, patient.alcohol)],
     [
       "Previous oral cancer",
-      patient.previous_oral_cancer == null ? "Unknown" : patient.previous_oral_cancer ? "Yes" : "No",
+      yesNoUnknown(patient.previous_oral_cancer),
     ],
   ];
   return (
@@ -141,7 +148,7 @@ function TimelineEntry({ item }: { item: Case }) {
   );
 }
 
-/** The case's photos with their result badges; the patient's case list does not carry them, so each case asks. */
+/** Show the case's photos with their result badges, fetched per case because the case list has only counts. */
 function CaseThumbnails({ caseId }: { caseId: number }) {
   const images = useCaseImages(caseId);
 
