@@ -225,6 +225,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat runs the screening watchdog, which re-sends predictions that stayed queued or running too long and
+# fails them after the last attempt (diagnosis/watchdog.py). Run one beat per installation.
+CELERY_BEAT_SCHEDULE = {
+    "screening-watchdog": {
+        "task": "diagnosis.run_watchdog",
+        "schedule": env.float("ORALCARE_WATCHDOG_INTERVAL_SECONDS", default=60.0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
