@@ -169,6 +169,8 @@ def typical_task_seconds() -> float:
 
 
 def max_attempts() -> int:
+    """Return how many attempts the watchdog allows a stalled prediction before marking it failed."""
+    # The task's own retries of transient errors are limited separately, by diagnosis.tasks.MAX_RETRIES.
     return int(getattr(settings, "ORALCARE_PREDICTION_MAX_ATTEMPTS", 3))
 
 
