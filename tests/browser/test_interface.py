@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from PIL import Image
 
 from accounts.models import Membership
@@ -300,3 +301,45 @@ def test_key_pages_pass_accessibility_check(
         page.goto(path)
         expect(page.get_by_role("heading", name=re.compile(re.escape(heading))).first).to_be_visible()
         assert run_axe(page) == [], path
+
+
+def test_expired_session_returns_to_page(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
+
+    # The server ends the session, as it does when the session expires.
+    Session.objects.all().delete()
+    page.get_by_label("Agree with the model", exact=True).check()
+    page.get_by_label("No action").check()
+    page.get_by_role("button", name="Save review").click()
+
+    page.wait_for_url(re.compile(r"/login/\?next="))
+    page.get_by_label("User name").fill(clinician.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
+    assert page.url.endswith(f"/cases/view/?id={case.pk}")
+
+
+def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    # Throttle the upload so that the progress bar and the cancel button stay on screen long enough to use.
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 64 * 1024},
+    )
+    upload_input(page).set_input_files(
+        files=[{"name": "large.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\1" * (3 * 1024 * 1024)}]
+    )
+
+    progress = page.get_by_label("Uploading large.png")
+    expect(progress).to_be_visible()
+    page.get_by_role("button", name="Cancel upload of large.png").click()
+
+    expect(page.get_by_test_id("upload-row")).to_contain_text("Cancelled.")
+    expect(progress).to_have_count(0)
+    assert case.images.count() == 0
