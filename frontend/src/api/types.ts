@@ -30,7 +30,10 @@ export type Case = Schemas["Case"];
 export type PredictionStatus = Schemas["PredictionStatusEnum"];
 export type RiskLabel = Schemas["LabelEnum"];
 /** The label is empty until the prediction succeeds, and the queue fields are null outside the queue. */
-export type Prediction = Omit<Schemas["Prediction"], "label" | "queue_position" | "estimated_wait_seconds" | "heatmap_url"> & {
+export type Prediction = Omit<
+  Schemas["Prediction"],
+  "label" | "queue_position" | "estimated_wait_seconds" | "heatmap_url"
+> & {
   label: RiskLabel | "";
   queue_position: number | null;
   estimated_wait_seconds: number | null;

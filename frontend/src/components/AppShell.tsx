@@ -36,7 +36,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           <nav aria-label="Main" className="order-3 w-full sm:order-none sm:w-auto">
             <ul className="flex flex-wrap gap-1">
               {NAV.map((item) => {
-                const current = pathname.startsWith(item.href) || (item.href === "/patients/" && pathname.startsWith("/cases/"));
+                const current =
+                  pathname.startsWith(item.href) || (item.href === "/patients/" && pathname.startsWith("/cases/"));
                 return (
                   <li key={item.href}>
                     <Link

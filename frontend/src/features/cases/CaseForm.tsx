@@ -58,7 +58,11 @@ export function CaseForm({ patientId }: { patientId: number }) {
   };
 
   return (
-    <form onSubmit={handleSubmit(onSubmit)} noValidate className="max-w-xl space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+    <form
+      onSubmit={handleSubmit(onSubmit)}
+      noValidate
+      className="max-w-xl space-y-4 rounded-lg border border-slate-200 bg-white p-4"
+    >
       {errors.root?.message && (
         <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3">
           <FieldError>{errors.root.message}</FieldError>
@@ -77,7 +81,12 @@ export function CaseForm({ patientId }: { patientId: number }) {
             ))}
           </select>
         </Field>
-        <Field label="Lesion description" optional hint="Size, colour, texture, duration, symptoms." error={errors.lesion_description?.message}>
+        <Field
+          label="Lesion description"
+          optional
+          hint="Size, colour, texture, duration, symptoms."
+          error={errors.lesion_description?.message}
+        >
           <textarea rows={4} className={inputClasses} {...register("lesion_description")} />
         </Field>
         <Field label="Encounter date" error={errors.encounter_date?.message}>

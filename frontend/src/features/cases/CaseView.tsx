@@ -35,7 +35,10 @@ export function CaseView({ id }: { id: number | null }) {
   return (
     <>
       <p className="mb-2 text-sm">
-        <Link href={`/patients/view/?id=${item.patient}`} className="font-medium text-teal-800 underline-offset-2 hover:underline">
+        <Link
+          href={`/patients/view/?id=${item.patient}`}
+          className="font-medium text-teal-800 underline-offset-2 hover:underline"
+        >
           ← Back to patient{item.patient_identifier ? ` ${item.patient_identifier}` : ""}
         </Link>
       </p>
@@ -53,11 +56,16 @@ export function CaseView({ id }: { id: number | null }) {
         }
         actions={<StatusActions item={item} />}
       />
-      {item.lesion_description && <p className="mb-6 max-w-3xl whitespace-pre-line text-slate-800">{item.lesion_description}</p>}
+      {item.lesion_description && (
+        <p className="mb-6 max-w-3xl whitespace-pre-line text-slate-800">{item.lesion_description}</p>
+      )}
       <div className="space-y-6">
         <Uploader caseId={item.id} disabled={item.status === "closed"} />
         <Photos caseId={item.id} />
-        <section aria-labelledby="reviews-heading" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+        <section
+          aria-labelledby="reviews-heading"
+          className="space-y-4 rounded-lg border border-slate-200 bg-white p-4"
+        >
           <h2 id="reviews-heading" className="text-lg font-semibold text-slate-900">
             Reviews
           </h2>

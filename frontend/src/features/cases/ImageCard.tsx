@@ -21,17 +21,30 @@ export function ImageCard({ image: initial, index }: { image: CaseImage; index: 
 
   useAnnounceChanges(name, prediction);
 
-  const heatmapUrl = prediction?.status === "succeeded" ? (prediction.heatmap_url ?? `/api/images/${image.id}/heatmap/`) : null;
+  const heatmapUrl =
+    prediction?.status === "succeeded" ? (prediction.heatmap_url ?? `/api/images/${image.id}/heatmap/`) : null;
   const photoUrl = image.file_url ?? `/api/images/${image.id}/file/`;
 
   return (
-    <article className="overflow-hidden rounded-lg border border-slate-200 bg-white" aria-labelledby={`image-${image.id}-title`} data-testid="image-card">
+    <article
+      className="overflow-hidden rounded-lg border border-slate-200 bg-white"
+      aria-labelledby={`image-${image.id}-title`}
+      data-testid="image-card"
+    >
       <div className="relative aspect-[4/3] bg-slate-100">
         {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
-        <img src={photoUrl} alt={`${name}, intra-oral photograph`} className="absolute inset-0 size-full object-contain" />
+        <img
+          src={photoUrl}
+          alt={`${name}, intra-oral photograph`}
+          className="absolute inset-0 size-full object-contain"
+        />
         {heatmapUrl && showHeatmap && (
           // eslint-disable-next-line @next/next/no-img-element -- as above
-          <img src={heatmapUrl} alt={`${name}, heat map of the regions that drove the estimate`} className="absolute inset-0 size-full object-contain" />
+          <img
+            src={heatmapUrl}
+            alt={`${name}, heat map of the regions that drove the estimate`}
+            className="absolute inset-0 size-full object-contain"
+          />
         )}
       </div>
       <div className="space-y-3 p-4">
@@ -99,7 +112,11 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
   }
   switch (prediction.status) {
     case "waiting_for_model":
-      return <p className="text-sm text-slate-700">Waiting for a model. Analysis starts as soon as an administrator activates one.</p>;
+      return (
+        <p className="text-sm text-slate-700">
+          Waiting for a model. Analysis starts as soon as an administrator activates one.
+        </p>
+      );
     case "queued":
       return (
         <Pending>
@@ -152,16 +169,16 @@ const RESULT_STYLES: Record<string, string> = {
   low_risk: "border-emerald-300 bg-emerald-50 text-emerald-950",
 };
 
-
 /** Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. */
 export function ResultCard({ prediction }: { prediction: Prediction }) {
   const label = prediction.label ? RISK_LABELS[prediction.label] : undefined;
 
   return (
-    <section aria-label="Model result" className={cn("rounded-md border p-3", RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50")}>
-      <p className="text-lg font-semibold">
-        {label ? `${label.title}: ${label.advice.toLowerCase()}` : "No label"}
-      </p>
+    <section
+      aria-label="Model result"
+      className={cn("rounded-md border p-3", RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50")}
+    >
+      <p className="text-lg font-semibold">{label ? `${label.title}: ${label.advice.toLowerCase()}` : "No label"}</p>
       <dl className="mt-2 space-y-1 text-sm">
         <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
         <ResultRow term="Referral threshold" value={formatProbability(prediction.threshold)} />

@@ -29,7 +29,14 @@ const schema = z
   });
 
 type Values = z.infer<typeof schema>;
-const FIELDS = ["agreement", "clinical_impression", "referral_decision", "recall_date", "histopathology_result", "histopathology_notes"] as const;
+const FIELDS = [
+  "agreement",
+  "clinical_impression",
+  "referral_decision",
+  "recall_date",
+  "histopathology_result",
+  "histopathology_notes",
+] as const;
 
 function RadioGroup({
   legend,
@@ -50,7 +57,10 @@ function RadioGroup({
       <legend className="text-sm font-medium text-slate-800">{legend}</legend>
       <div className="grid gap-2 sm:grid-cols-2">
         {Object.entries(options).map(([value, label]) => (
-          <label key={value} className="flex min-h-10 items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm has-[:checked]:border-teal-700 has-[:checked]:bg-teal-50">
+          <label
+            key={value}
+            className="flex min-h-10 items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm has-[:checked]:border-teal-700 has-[:checked]:bg-teal-50"
+          >
             <input type="radio" value={value} className="size-4 accent-teal-700" {...register(name)} />
             {label}
           </label>
@@ -131,18 +141,34 @@ export function ReviewForm({ caseId }: { caseId: number }) {
         </p>
       )}
       <fieldset disabled={isSubmitting} className="space-y-4">
-        <RadioGroup legend="Agreement with the model" name="agreement" options={AGREEMENTS} error={errors.agreement?.message} register={register} />
+        <RadioGroup
+          legend="Agreement with the model"
+          name="agreement"
+          options={AGREEMENTS}
+          error={errors.agreement?.message}
+          register={register}
+        />
         <Field label="Clinical impression" optional error={errors.clinical_impression?.message}>
           <textarea rows={3} className={inputClasses} {...register("clinical_impression")} />
         </Field>
-        <RadioGroup legend="Referral decision" name="referral_decision" options={REFERRALS} error={errors.referral_decision?.message} register={register} />
+        <RadioGroup
+          legend="Referral decision"
+          name="referral_decision"
+          options={REFERRALS}
+          error={errors.referral_decision?.message}
+          register={register}
+        />
         {referral === "routine_recall" && (
           <Field label="Recall date" error={errors.recall_date?.message}>
             <input type="date" className={inputClasses} {...register("recall_date")} />
           </Field>
         )}
         <div className="grid gap-4 sm:grid-cols-2">
-          <Field label="Histopathology result" hint="Update it later when the report arrives." error={errors.histopathology_result?.message}>
+          <Field
+            label="Histopathology result"
+            hint="Update it later when the report arrives."
+            error={errors.histopathology_result?.message}
+          >
             <select className={inputClasses} {...register("histopathology_result")}>
               {Object.entries(HISTOPATHOLOGY).map(([value, label]) => (
                 <option key={value} value={value}>

@@ -33,7 +33,9 @@ export function ReviewList({ caseId }: { caseId: number }) {
             {review.recall_date && ` on ${formatDate(review.recall_date)}`}
           </p>
           <p className="text-slate-700">{labelOf(AGREEMENTS, review.agreement)}</p>
-          {review.clinical_impression && <p className="mt-1 whitespace-pre-line text-slate-800">{review.clinical_impression}</p>}
+          {review.clinical_impression && (
+            <p className="mt-1 whitespace-pre-line text-slate-800">{review.clinical_impression}</p>
+          )}
           <p className="mt-1 text-slate-700">Histopathology: {labelOf(HISTOPATHOLOGY, review.histopathology_result)}</p>
           <p className="mt-1 text-xs text-slate-600">
             {reviewerName(review)} · {formatDateTime(review.created_at)}

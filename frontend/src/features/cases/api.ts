@@ -1,6 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { apiRequest } from "@/api/client";
-import type { Case, CaseDetail, CaseImage, CaseStatus, LesionSite, Paginated, Prediction, Review, ReviewInput } from "@/api/types";
+import type {
+  Case,
+  CaseDetail,
+  CaseImage,
+  CaseStatus,
+  LesionSite,
+  Paginated,
+  Prediction,
+  Review,
+  ReviewInput,
+} from "@/api/types";
 import { patientKeys } from "@/features/patients/api";
 
 const POLL_INTERVAL_MS = 2000;
@@ -70,8 +80,12 @@ export function useReclassify(imageId: number) {
 export function useCreateCase() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (values: { patient: number; lesion_site: LesionSite; lesion_description: string; encounter_date: string }) =>
-      apiRequest<Case>("/api/cases/", { method: "POST", body: values }),
+    mutationFn: (values: {
+      patient: number;
+      lesion_site: LesionSite;
+      lesion_description: string;
+      encounter_date: string;
+    }) => apiRequest<Case>("/api/cases/", { method: "POST", body: values }),
     onSuccess: async (created) => {
       await queryClient.invalidateQueries({ queryKey: patientKeys.cases(created.patient) });
     },

@@ -18,7 +18,9 @@ export function PredictionBadge({ prediction }: { prediction: Prediction | null 
     return <Badge tone={RISK_TONES[prediction.label] ?? "neutral"}>{riskText(prediction.label)}</Badge>;
   }
   return (
-    <Badge tone={prediction.status === "failed" ? "danger" : "info"}>{labelOf(PREDICTION_STATUSES, prediction.status)}</Badge>
+    <Badge tone={prediction.status === "failed" ? "danger" : "info"}>
+      {labelOf(PREDICTION_STATUSES, prediction.status)}
+    </Badge>
   );
 }
 

@@ -22,11 +22,16 @@ export function ModelsView() {
 
   return (
     <>
-      <PageHeader title="Models" subtitle="The classifier that analyses photos, its measured performance and its operating point." />
+      <PageHeader
+        title="Models"
+        subtitle="The classifier that analyses photos, its measured performance and its operating point."
+      />
       {active ? (
         <ActiveModel version={active} />
       ) : (
-        <EmptyState title="No model is active.">Photos wait for analysis until an administrator activates a model.</EmptyState>
+        <EmptyState title="No model is active.">
+          Photos wait for analysis until an administrator activates a model.
+        </EmptyState>
       )}
       {others.length > 0 && (
         <section aria-labelledby="other-models" className="mt-8">
@@ -154,7 +159,9 @@ function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
     <div className="grid gap-4 md:grid-cols-2">
       {groups.map(([group, values]) => (
         <table key={group} className="w-full text-left text-sm">
-          <caption className="mb-1 text-left font-semibold text-slate-900 capitalize">{group.replaceAll("_", " ")}</caption>
+          <caption className="mb-1 text-left font-semibold text-slate-900 capitalize">
+            {group.replaceAll("_", " ")}
+          </caption>
           <tbody>
             {Object.entries(values)
               .filter(([, value]) => typeof value !== "object" || value === null)
@@ -181,7 +188,12 @@ function TrainingProgress({ run }: { run: TrainingRun }) {
       <label htmlFor={`run-${run.id}`} className="text-slate-700">
         {text}
       </label>
-      <progress id={`run-${run.id}`} max={100} value={Math.round(fraction * 100)} className="mt-1 block h-2 w-full accent-teal-700" />
+      <progress
+        id={`run-${run.id}`}
+        max={100}
+        value={Math.round(fraction * 100)}
+        className="mt-1 block h-2 w-full accent-teal-700"
+      />
       {run.error_message && <p className="mt-1 text-red-800">{run.error_message}</p>}
     </div>
   );

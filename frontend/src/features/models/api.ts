@@ -11,7 +11,8 @@ function listOf<T>(body: Paginated<T> | T[]): T[] {
 export function useModelVersions() {
   return useQuery({
     queryKey: ["models"],
-    queryFn: async ({ signal }) => listOf(await apiRequest<Paginated<ModelVersion> | ModelVersion[]>("/api/models/", { signal })),
+    queryFn: async ({ signal }) =>
+      listOf(await apiRequest<Paginated<ModelVersion> | ModelVersion[]>("/api/models/", { signal })),
   });
 }
 

@@ -16,7 +16,11 @@ const thisYear = new Date().getFullYear();
 
 const schema = z.object({
   clinic: z.string().min(1, "Choose the clinic."),
-  identifier: z.string().trim().min(1, "Enter the clinic's identifier for this patient.").max(64, "Use at most 64 characters."),
+  identifier: z
+    .string()
+    .trim()
+    .min(1, "Enter the clinic's identifier for this patient.")
+    .max(64, "Use at most 64 characters."),
   name: z.string().trim().max(200, "Use at most 200 characters."),
   year_of_birth: z
     .string()
@@ -104,7 +108,10 @@ export function PatientForm({ patient, me }: { patient?: Patient; me: Me }) {
           }
         }
       }
-      setError("root", { message: error instanceof ApiError ? (error.fieldMessage("non_field_errors") ?? messageOf(error)) : messageOf(error) });
+      setError("root", {
+        message:
+          error instanceof ApiError ? (error.fieldMessage("non_field_errors") ?? messageOf(error)) : messageOf(error),
+      });
     }
   };
 
@@ -129,7 +136,11 @@ export function PatientForm({ patient, me }: { patient?: Patient; me: Me }) {
               </select>
             </Field>
           )}
-          <Field label="Patient identifier" hint="The clinic's own identifier, unique within the clinic." error={errors.identifier?.message}>
+          <Field
+            label="Patient identifier"
+            hint="The clinic's own identifier, unique within the clinic."
+            error={errors.identifier?.message}
+          >
             <input className={inputClasses} autoComplete="off" {...register("identifier")} />
           </Field>
           <Field label="Name" optional error={errors.name?.message}>

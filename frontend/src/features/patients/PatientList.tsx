@@ -25,10 +25,12 @@ export function PatientList() {
   const [searchText, setSearchText] = useState("");
   const search = useDebounced(searchText.trim(), 300);
   // The page belongs to one search: a new search starts again at page 1.
-  const [paging, setPaging] = useState({ search, page: 1 });
-  const page = paging.search === search ? paging.page : 1;
-  const setPage = (next: number) => setPaging({ search, page: next });
-  const patients = usePatients(search, page);
+  const [includeArchived, setIncludeArchived] = useState(false);
+  const filter = `${search}|${includeArchived}`;
+  const [paging, setPaging] = useState({ filter, page: 1 });
+  const page = paging.filter === filter ? paging.page : 1;
+  const setPage = (next: number) => setPaging({ filter, page: next });
+  const patients = usePatients(search, page, includeArchived);
 
   const total = patients.data?.count ?? 0;
   const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -43,18 +45,33 @@ export function PatientList() {
           </Link>
         }
       />
-      <form role="search" onSubmit={(event) => event.preventDefault()} className="mb-4 max-w-md">
-        <label htmlFor="patient-search" className="block text-sm font-medium text-slate-800">
-          Search by identifier or name
+      <form
+        role="search"
+        onSubmit={(event) => event.preventDefault()}
+        className="mb-4 flex flex-wrap items-end gap-x-6 gap-y-3"
+      >
+        <div className="w-full max-w-md">
+          <label htmlFor="patient-search" className="block text-sm font-medium text-slate-800">
+            Search by identifier or name
+          </label>
+          <input
+            id="patient-search"
+            type="search"
+            value={searchText}
+            onChange={(event) => setSearchText(event.target.value)}
+            className={`${inputClasses} mt-1`}
+            autoComplete="off"
+          />
+        </div>
+        <label className="flex min-h-10 items-center gap-2 text-sm text-slate-800">
+          <input
+            type="checkbox"
+            className="size-4 accent-teal-700"
+            checked={includeArchived}
+            onChange={(event) => setIncludeArchived(event.target.checked)}
+          />
+          Include archived patients
         </label>
-        <input
-          id="patient-search"
-          type="search"
-          value={searchText}
-          onChange={(event) => setSearchText(event.target.value)}
-          className={`${inputClasses} mt-1`}
-          autoComplete="off"
-        />
       </form>
       <PatientResults patients={patients} search={search} />
       {patients.data && total > PAGE_SIZE && (
@@ -84,13 +101,18 @@ function PatientResults({ patients, search }: { patients: ReturnType<typeof useP
   if (patients.data.results.length === 0) {
     return (
       <EmptyState title={search ? "No patient matches this search." : "No patients yet."}>
-        {search ? "Check the spelling, or search by the clinic's identifier." : "Add the first patient to start screening."}
+        {search
+          ? "Check the spelling, or search by the clinic's identifier."
+          : "Add the first patient to start screening."}
       </EmptyState>
     );
   }
 
   return (
-    <ul className="divide-y divide-slate-200 overflow-hidden rounded-lg border border-slate-200 bg-white" aria-busy={patients.isFetching}>
+    <ul
+      className="divide-y divide-slate-200 overflow-hidden rounded-lg border border-slate-200 bg-white"
+      aria-busy={patients.isFetching}
+    >
       {patients.data.results.map((patient) => (
         <li key={patient.id}>
           <Link
@@ -100,6 +122,7 @@ function PatientResults({ patients, search }: { patients: ReturnType<typeof useP
             <span className="min-w-0">
               <span className="font-medium text-teal-900">{patient.identifier}</span>
               {patient.name && <span className="text-slate-700"> · {patient.name}</span>}
+              {patient.is_archived && <span className="ml-2 text-sm text-amber-900">(archived)</span>}
             </span>
             <span className="text-sm text-slate-600">
               {[

@@ -2,14 +2,15 @@
 
 import Link from "next/link";
 import type { Case, Patient } from "@/api/types";
-import { buttonClasses } from "@/components/Button";
+import { messageOf } from "@/api/errors";
+import { Button, buttonClasses } from "@/components/Button";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useCaseImages } from "@/features/cases/api";
 import { CaseStatusBadge, PredictionBadge } from "@/features/cases/badges";
 import { formatDate } from "@/lib/format";
 import { EXPOSURES, LESION_SITES, labelOf, SEXES } from "@/lib/labels";
-import { usePatient, usePatientCases } from "./api";
+import { useArchivePatient, usePatient, usePatientCases } from "./api";
 
 export function PatientView({ id }: { id: number | null }) {
   const patient = usePatient(id);
@@ -37,6 +38,7 @@ export function PatientView({ id }: { id: number | null }) {
             <Link href={`/patients/edit/?id=${id}`} className={buttonClasses("secondary")}>
               Edit patient
             </Link>
+            <ArchiveButton patient={patient.data} />
           </>
         }
       />
@@ -47,6 +49,31 @@ export function PatientView({ id }: { id: number | null }) {
         </h2>
         <CaseTimeline patientId={id} />
       </section>
+    </>
+  );
+}
+
+function ArchiveButton({ patient }: { patient: Patient }) {
+  const archive = useArchivePatient(patient.id);
+  const archiving = !patient.is_archived;
+
+  const onClick = () => {
+    if (archiving && !window.confirm("Archive this patient? The records are kept and the patient leaves the list.")) {
+      return;
+    }
+    archive.mutate(archiving);
+  };
+
+  return (
+    <>
+      <Button variant={archiving ? "danger" : "secondary"} disabled={archive.isPending} onClick={onClick}>
+        {archiving ? "Archive" : "Restore from archive"}
+      </Button>
+      {archive.isError && (
+        <p role="alert" className="w-full text-sm text-red-800">
+          {messageOf(archive.error)}
+        </p>
+      )}
     </>
   );
 }
@@ -78,10 +105,7 @@ function RiskFactors({ patient }: { patient: Patient }) {
     ["Tobacco smoking", labelOf(EXPOSURES, patient.tobacco_smoking)],
     ["Smokeless tobacco, betel quid or areca nut", labelOf(EXPOSURES, patient.smokeless_tobacco)],
     ["Alcohol", labelOf(EXPOSURES, patient.alcohol)],
-    [
-      "Previous oral cancer",
-      yesNoUnknown(patient.previous_oral_cancer),
-    ],
+    ["Previous oral cancer", yesNoUnknown(patient.previous_oral_cancer)],
   ];
   return (
     <section aria-labelledby="risk-heading" className="rounded-lg border border-slate-200 bg-white p-4">
@@ -126,7 +150,10 @@ function CaseTimeline({ patientId }: { patientId: number }) {
 function TimelineEntry({ item }: { item: Case }) {
   return (
     <li className="relative">
-      <span aria-hidden="true" className="absolute top-5 -left-[27px] size-3 rounded-full border-2 border-white bg-teal-700" />
+      <span
+        aria-hidden="true"
+        className="absolute top-5 -left-[27px] size-3 rounded-full border-2 border-white bg-teal-700"
+      />
       <article className="rounded-lg border border-slate-200 bg-white p-4" data-testid="timeline-case">
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h3 className="font-medium">
@@ -140,8 +167,11 @@ function TimelineEntry({ item }: { item: Case }) {
         {item.image_count > 0 && <CaseThumbnails caseId={item.id} />}
         <p className="mt-3 text-sm text-slate-600">
           {item.image_count} photo{item.image_count === 1 ? "" : "s"} ·{" "}
-          {item.review_count === 0 ? "not reviewed yet" : `${item.review_count} review${item.review_count === 1 ? "" : "s"}`}
-          {item.assigned_specialist_detail && ` · referred to ${item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}`}
+          {item.review_count === 0
+            ? "not reviewed yet"
+            : `${item.review_count} review${item.review_count === 1 ? "" : "s"}`}
+          {item.assigned_specialist_detail &&
+            ` · referred to ${item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}`}
         </p>
       </article>
     </li>

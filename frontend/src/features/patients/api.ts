@@ -6,16 +6,20 @@ export const PAGE_SIZE = 25;
 
 export const patientKeys = {
   all: ["patients"] as const,
-  list: (search: string, page: number) => ["patients", "list", search, page] as const,
+  list: (search: string, page: number, includeArchived: boolean) =>
+    ["patients", "list", search, page, includeArchived] as const,
   detail: (id: number) => ["patients", "detail", id] as const,
   cases: (id: number) => ["patients", "cases", id] as const,
 };
 
-export function usePatients(search: string, page: number) {
+export function usePatients(search: string, page: number, includeArchived = false) {
   return useQuery({
-    queryKey: patientKeys.list(search, page),
+    queryKey: patientKeys.list(search, page, includeArchived),
     queryFn: ({ signal }) =>
-      apiRequest<Paginated<Patient>>("/api/patients/", { query: { search, page }, signal }),
+      apiRequest<Paginated<Patient>>("/api/patients/", {
+        query: { search, page, include_archived: includeArchived ? "true" : undefined },
+        signal,
+      }),
     placeholderData: keepPreviousData,
   });
 }
@@ -37,6 +41,19 @@ export function usePatientCases(id: number | null) {
       return Array.isArray(body) ? body : body.results;
     },
     enabled: id !== null,
+  });
+}
+
+/** Archive a patient (hidden from the list, records kept) or bring an archived one back. */
+export function useArchivePatient(id: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (archived: boolean) =>
+      apiRequest<Patient>(`/api/patients/${id}/${archived ? "archive" : "unarchive"}/`, { method: "POST" }),
+    onSuccess: async (patient) => {
+      queryClient.setQueryData(patientKeys.detail(patient.id), patient);
+      await queryClient.invalidateQueries({ queryKey: patientKeys.all });
+    },
   });
 }
 

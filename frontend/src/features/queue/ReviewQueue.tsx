@@ -77,7 +77,9 @@ function QueueContent({ queue }: { queue: ReturnType<typeof useReviewQueue> }) {
                 ? ` · referred to ${item.assigned_specialist_detail.full_name || item.assigned_specialist_detail.username}`
                 : " · any specialist"}
             </span>
-            {item.lesion_description && <span className="mt-1 block truncate text-sm text-slate-600">{item.lesion_description}</span>}
+            {item.lesion_description && (
+              <span className="mt-1 block truncate text-sm text-slate-600">{item.lesion_description}</span>
+            )}
           </Link>
         </li>
       ))}
