@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from diagnosis import screening, uploads, watchdog
-from diagnosis.models import AuditEvent, Prediction
+from diagnosis import screening, watchdog
+from diagnosis.models import AuditEvent, Image, Prediction
 from diagnosis.tasks import classify_image
 from tests.conftest_services import wait_until
 from tests.screening_data import jpeg_bytes, reddish_photo, stored_image
@@ -49,9 +49,12 @@ def heatmap_files() -> list[Path]:
 
 def test_upload_is_classified_with_heatmap(tiny_active_model, celery_worker, case, clinician, outsider, api_as):
     upload = SimpleUploadedFile("lesion.jpg", jpeg_bytes(reddish_photo()), content_type="image/jpeg")
-    image, created = uploads.store_upload(case, upload, user=clinician)
+    response = api_as(clinician).post(f"/api/cases/{case.pk}/images/", {"image": upload}, format="multipart")
+    assert response.status_code == 202
+    [uploaded] = response.json()["images"]
+    assert uploaded["latest_prediction"]["status"] in ("queued", "running", "succeeded")
+    image = Image.objects.get(pk=uploaded["id"])
     prediction = image.predictions.get()
-    assert created
 
     wait_for_status(prediction, Prediction.Status.SUCCEEDED, worker=celery_worker)
 
@@ -62,7 +65,11 @@ def test_upload_is_classified_with_heatmap(tiny_active_model, celery_worker, cas
     assert prediction.inference_ms > 0
     assert prediction.queued_at <= prediction.started_at <= prediction.finished_at
 
-    response = api_as(clinician).get(f"/api/images/{image.pk}/heatmap/")
+    shown = api_as(clinician).get(f"/api/images/{image.pk}/").json()["latest_prediction"]
+    assert shown["status"] == "succeeded"
+    assert shown["heatmap_url"] == f"/api/images/{image.pk}/heatmap/?prediction={prediction.pk}"
+
+    response = api_as(clinician).get(shown["heatmap_url"])
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response["X-Content-Type-Options"] == "nosniff"
