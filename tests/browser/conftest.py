@@ -75,9 +75,10 @@ def page(browser: Any, server_url: str, request: pytest.FixtureRequest) -> Itera
     context = browser.new_context(base_url=server_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     new_page = context.new_page()
-    console_errors: list[str] = []
-    new_page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    new_page.console_errors = console_errors
+    # Every console message, so tests can check that no patient identifier is ever logged.
+    console_messages: list[str] = []
+    new_page.on("console", lambda message: console_messages.append(message.text))
+    new_page.console_messages = console_messages
     yield new_page
 
     report = getattr(request.node, "report_call", None)

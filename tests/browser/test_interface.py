@@ -130,6 +130,41 @@ def test_create_patient(page: Any, sign_in_as: Any, clinician: Any) -> None:
     page.goto("/patients/")
     page.get_by_label("Search by identifier or name").fill("okafor")
     expect(page.get_by_role("link", name=re.compile("RD-2044"))).to_be_visible()
+    assert not [message for message in page.console_messages if "RD-2044" in message or "Okafor" in message]
+
+
+def test_archive_patient(page: Any, sign_in_as: Any, clinician: Any, patient: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/patients/view/?id={patient.pk}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Archive").click()
+
+    expect(page.get_by_role("button", name="Restore from archive")).to_be_visible()
+    patient.refresh_from_db()
+    assert patient.is_archived
+
+    page.goto("/patients/")
+    expect(page.get_by_text("No patients yet.")).to_be_visible()
+    page.get_by_label("Include archived patients").check()
+    expect(page.get_by_role("link", name=re.compile(patient.identifier))).to_be_visible()
+
+
+def test_review_queue_lists_referred_case(page: Any, sign_in_as: Any, clinic: Any, case: Any) -> None:
+    specialist = UserFactory(username="dr.osei", clinic=clinic, clinic__role=Membership.Role.SPECIALIST)
+    case.status = Case.Status.AWAITING_REVIEW
+    case.assigned_specialist = specialist
+    case.save()
+    CaseFactory(patient=case.patient, clinician=case.clinician, lesion_site=Case.Site.GINGIVA)
+
+    sign_in_as(specialist)
+    page.goto("/queue/")
+    page.get_by_label("Only cases referred to me").check()
+
+    entries = page.get_by_role("link", name=re.compile("Lateral tongue"))
+    expect(entries).to_have_count(1)
+    expect(page.get_by_role("link", name=re.compile("Gingiva"))).to_have_count(0)
+    entries.click()
+    expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
 
 
 def test_duplicate_identifier_shows_field_error(page: Any, sign_in_as: Any, clinician: Any, patient: Any) -> None:
