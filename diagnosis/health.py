@@ -104,15 +104,23 @@ def report() -> dict[str, Any]:
     if not database["ok"]:
         return {"status": "unavailable", "database": database}
 
+    try:
+        model = active_model()
+        counts = prediction_counts()
+    except DatabaseError as exc:
+        # Reachable but unusable, for example before migrations ran.
+        logger.error("Health check: a database query failed: %s", type(exc).__name__)
+        failed = {"ok": False, "error": f"A database query failed ({type(exc).__name__}); check the migrations."}
+        return {"status": "unavailable", "database": failed}
+
     broker = check_broker()
     workers = live_workers() if broker["ok"] else None
-    model = active_model()
     usable = broker["ok"] and bool(workers) and model is not None
     return {
         "status": "ok" if usable else "degraded",
         "database": database,
         "broker": broker,
         "workers": {"count": len(workers) if workers is not None else None, "names": workers or []},
-        "predictions": prediction_counts(),
+        "predictions": counts,
         "active_model": model,
     }

@@ -4,9 +4,13 @@ Unit tests of the screening pipeline, run in the test process: requesting predic
 are in test_worker_e2e.py.
 """
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import OperationalError
 from django.utils import timezone
@@ -403,3 +407,19 @@ def test_real_model_label_follows_band(image, tiny_active_model):
     assert prediction.model_version == version
     assert prediction.threshold == pytest.approx(version.threshold)
     assert 0.0 <= prediction.raw_probability <= 1.0
+
+
+def test_web_process_never_imports_tensorflow():
+    code = (
+        "import sys, django; django.setup()\n"
+        "import oralcare.urls, oralcare.wsgi, diagnosis.tasks, diagnosis.screening, diagnosis.api.screening.views\n"
+        "from django.test import Client\n"
+        "Client().get('/api/health/')\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "oralcare.test_settings"}
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                            cwd=settings.BASE_DIR, timeout=120, check=True)
+
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -80,6 +80,15 @@ def test_upload_is_classified_with_heatmap(tiny_active_model, celery_worker, cas
     assert response.status_code == 404
 
 
+def test_tensorflow_loads_only_in_pool(tiny_active_model, celery_worker, case, clinician):
+    prediction = screening.request_prediction(stored_image(case, clinician), requested_by=clinician)
+    wait_for_status(prediction, Prediction.Status.SUCCEEDED, worker=celery_worker)
+
+    [pool_pid] = celery_worker.pool_pids()
+    assert "tensorflow" not in Path(f"/proc/{celery_worker.pid}/maps").read_text()
+    assert "tensorflow" in Path(f"/proc/{pool_pid}/maps").read_text()
+
+
 def test_permanent_failure_shows_message(tiny_active_model, celery_worker, case, clinician, api_as):
     image = stored_image(case, clinician, content=b"GIF89a but not really a picture" * 10)
     prediction = screening.request_prediction(image, requested_by=clinician)
