@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -99,8 +100,8 @@ def database_url() -> str:
     if params["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{params['NAME']}"
     if params["ENGINE"] == "django.db.backends.postgresql":
-        return (f"postgres://{params['USER']}:{params['PASSWORD']}@{params['HOST'] or '127.0.0.1'}:"
-                f"{params['PORT'] or 5432}/{params['NAME']}")
+        user, password = quote(params["USER"] or "", safe=""), quote(params["PASSWORD"] or "", safe="")
+        return f"postgres://{user}:{password}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/{params['NAME']}"
     raise RuntimeError(f"Worker tests do not support the database engine {params['ENGINE']}.")
 
 
