@@ -43,11 +43,21 @@ export const PREDICTION_STATUSES: Record<PredictionStatus, string> = {
   failed: "Analysis failed",
 };
 
-export const RISK_LABELS: Record<RiskLabel, { title: string; advice: string }> = {
+// Low risk carries no advice on purpose: the clinician's own examination decides the follow-up.
+export const RISK_LABELS: Record<RiskLabel, { title: string; advice: string | null }> = {
   high_risk: { title: "High risk", advice: "Refer" },
   uncertain: { title: "Uncertain", advice: "Specialist review" },
-  low_risk: { title: "Low risk", advice: "Routine care" },
+  low_risk: { title: "Low risk", advice: null },
 };
+
+/** Describe a risk label in clinician terms, for example "High risk (refer)". */
+export function riskText(label: string | null | undefined): string {
+  const risk = label ? RISK_LABELS[label as RiskLabel] : undefined;
+  if (!risk) {
+    return "No result";
+  }
+  return risk.advice ? `${risk.title} (${risk.advice.toLowerCase()})` : risk.title;
+}
 
 export const AGREEMENTS = {
   agree: "Agree with the model",

@@ -7,9 +7,9 @@ import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
 import { cn } from "@/lib/cn";
 import { formatProbability, formatWait } from "@/lib/format";
-import { RISK_LABELS } from "@/lib/labels";
+import { riskText } from "@/lib/labels";
 import { useImage, useReclassify } from "./api";
-import { PredictionBadge, riskText } from "./badges";
+import { PredictionBadge } from "./badges";
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
 export function ImageCard({ image: initial, index }: { image: CaseImage; index: number }) {
@@ -171,14 +171,12 @@ const RESULT_STYLES: Record<string, string> = {
 
 /** Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. */
 export function ResultCard({ prediction }: { prediction: Prediction }) {
-  const label = prediction.label ? RISK_LABELS[prediction.label] : undefined;
-
   return (
     <section
       aria-label="Model result"
       className={cn("rounded-md border p-3", RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50")}
     >
-      <p className="text-lg font-semibold">{label ? `${label.title}: ${label.advice.toLowerCase()}` : "No label"}</p>
+      <p className="text-lg font-semibold">{riskText(prediction.label)}</p>
       <dl className="mt-2 space-y-1 text-sm">
         <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
         <ResultRow term="Referral threshold" value={formatProbability(prediction.threshold)} />

@@ -1,14 +1,9 @@
 import type { CaseStatus, Prediction } from "@/api/types";
 import { Badge, type Tone } from "@/components/Badge";
-import { CASE_STATUSES, labelOf, PREDICTION_STATUSES, RISK_LABELS } from "@/lib/labels";
+import { CASE_STATUSES, labelOf, PREDICTION_STATUSES, riskText } from "@/lib/labels";
 
 const RISK_TONES: Record<string, Tone> = { high_risk: "danger", uncertain: "warning", low_risk: "success" };
 const CASE_TONES: Record<CaseStatus, Tone> = { open: "info", awaiting_review: "warning", closed: "neutral" };
-
-export function riskText(label: string | null | undefined): string {
-  const risk = label ? RISK_LABELS[label as keyof typeof RISK_LABELS] : undefined;
-  return risk ? `${risk.title} (${risk.advice.toLowerCase()})` : "No result";
-}
 
 export function PredictionBadge({ prediction }: { prediction: Prediction | null | undefined }) {
   if (!prediction) {
