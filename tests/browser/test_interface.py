@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from PIL import Image
 
 from accounts.models import Membership
 from diagnosis.models import Case, Patient, Review
@@ -28,17 +27,11 @@ def expect(target: Any) -> Any:
     return playwright_expect(target)
 
 
-def reddish_photo_bytes() -> bytes:
+def photo_bytes(kind: str = "cancer", *, seed: int = 3, image_format: str = "JPEG") -> bytes:
     from ml.testing import make_photo
 
     buffer = io.BytesIO()
-    make_photo("cancer", size=320, seed=3).save(buffer, format="JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def greyish_photo_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), (120, 125, 150)).save(buffer, format="PNG")
+    make_photo(kind, size=320, seed=seed).save(buffer, format=image_format)
     return buffer.getvalue()
 
 
@@ -203,18 +196,23 @@ def test_upload_shows_result_and_heatmap(
     sign_in_as(clinician)
     page.goto(f"/cases/view/?id={case.pk}")
     upload_input(page).set_input_files(
-        files=[{"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": reddish_photo_bytes()}]
+        files=[
+            {"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("cancer")},
+            {"name": "cheek.png", "mimeType": "image/png", "buffer": photo_bytes("non_cancer", image_format="PNG")},
+        ]
     )
 
-    card = page.get_by_test_id("image-card")
-    expect(card).to_have_count(1)
-    result = card.get_by_role("region", name="Model result")
-    expect(result).to_be_visible(timeout=RESULT_TIMEOUT_MS)
-    expect(result).to_contain_text("Estimated probability of cancer")
-    expect(result).to_contain_text(tiny_active_model.name)
-    expect(result).to_contain_text("not a diagnosis")
-    expect(page.get_by_test_id("announcer")).to_contain_text("Photo 1")
+    cards = page.get_by_test_id("image-card")
+    expect(cards).to_have_count(2)
+    results = page.get_by_role("region", name="Model result")
+    expect(results).to_have_count(2, timeout=RESULT_TIMEOUT_MS)
+    for index in range(2):
+        expect(results.nth(index)).to_contain_text("Estimated probability of cancer")
+        expect(results.nth(index)).to_contain_text(tiny_active_model.name)
+        expect(results.nth(index)).to_contain_text("not a diagnosis")
+    expect(page.get_by_test_id("announcer")).to_contain_text("Photo")
 
+    card = cards.first
     card.get_by_role("button", name="Show heat map").click()
     heatmap = card.get_by_role("img", name=re.compile("heat map"))
     expect(heatmap).to_be_visible()
