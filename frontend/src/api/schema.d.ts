@@ -170,7 +170,7 @@ export interface paths {
         };
         /**
          * @description The service's health. Anyone gets the overall status; signed-in users also get the details of each check.
-         *     Answers 503 when the database is down, since nothing works then, and 200 otherwise.
+         *     Returns 503 when the database is down, since nothing works then, and 200 otherwise.
          */
         get: operations["health_retrieve"];
         put?: never;
@@ -332,7 +332,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/models/{id}/plots/{name}.png/": {
+    "/api/models/{id}/plots/{name}.png": {
         parameters: {
             query?: never;
             header?: never;
@@ -341,7 +341,7 @@ export interface paths {
         };
         /**
          * Download a plot of a model version
-         * @description Trained classifiers with their metrics, operating point and status; exactly one may be active.
+         * @description One PNG plot of a model version (training history, ROC curve, confusion matrix or reliability diagram).
          */
         get: operations["models_plots_.png_retrieve"];
         put?: never;
@@ -657,7 +657,7 @@ export interface components {
             readonly upload_size: number;
             readonly upload_sha256: string;
             readonly stored_sha256: string;
-            readonly quality_warnings: unknown;
+            readonly quality_warnings: components["schemas"]["QualityWarning"][];
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly uploaded_by: string;
             /** Format: date-time */
@@ -671,10 +671,7 @@ export interface components {
             readonly excluded_at: string | null;
             readonly file_url: string;
             readonly thumbnail_url: string | null;
-            /** @description Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one. */
-            readonly latest_prediction: {
-                [key: string]: unknown;
-            } | null;
+            readonly latest_prediction: components["schemas"]["Prediction"] | null;
         };
         /**
          * @description * `high_risk` - High risk (refer)
@@ -896,7 +893,7 @@ export interface components {
             /** @description The id of the specialist the case is referred to (see the specialists in /api/auth/me/). */
             assigned_specialist?: number | null;
         };
-        /** @description A patient's details; the clinic is fixed once the patient is registered. */
+        /** @description A patient's details. The clinic is fixed once the patient is registered. */
         PatchedPatientUpdateRequest: {
             /** @description The clinic's own patient identifier. */
             identifier?: string;
@@ -1043,6 +1040,18 @@ export interface components {
          * @enum {string}
          */
         PredictionStatusEnum: "waiting_for_model" | "queued" | "running" | "succeeded" | "failed";
+        QualityWarning: {
+            /** @description too_dark, too_bright, clipped, blurry, multi_frame, and others. */
+            code: string;
+            /** @description What is wrong with the photo and what to do, for the clinician. */
+            message: string;
+        };
+        QualityWarningRequest: {
+            /** @description too_dark, too_bright, clipped, blurry, multi_frame, and others. */
+            code: string;
+            /** @description What is wrong with the photo and what to do, for the clinician. */
+            message: string;
+        };
         /**
          * @description * `urgent_referral` - Urgent referral
          *     * `specialist_review` - Specialist review
@@ -1151,7 +1160,7 @@ export interface components {
             readonly upload_size: number;
             readonly upload_sha256: string;
             readonly stored_sha256: string;
-            readonly quality_warnings: unknown;
+            readonly quality_warnings: components["schemas"]["QualityWarning"][];
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly uploaded_by: string;
             /** Format: date-time */
@@ -1165,10 +1174,7 @@ export interface components {
             readonly excluded_at: string | null;
             readonly file_url: string;
             readonly thumbnail_url: string | null;
-            /** @description Serialise the newest prediction with the screening app's PredictionSerializer, when that app has one. */
-            readonly latest_prediction: {
-                [key: string]: unknown;
-            } | null;
+            readonly latest_prediction: components["schemas"]["Prediction"] | null;
             readonly duplicate: boolean;
         };
         UserSummary: {
@@ -1923,8 +1929,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
-                name: string;
+                id: number;
+                /** @description Plot name. */
+                name: "confusion_matrix" | "reliability_diagram" | "roc_curve" | "training_history";
+                /** @description Model version id. */
+                pk: number;
             };
             cookie?: never;
         };

@@ -40,15 +40,11 @@ export type Prediction = Omit<
   heatmap_url: string | null;
 };
 
-export interface QualityWarning {
-  code: string;
-  message: string;
-}
+export type QualityWarning = Schemas["QualityWarning"];
 
-/** A stored photo; `latest_prediction` is the Prediction resource, which the schema leaves untyped. */
-export type CaseImage = Omit<Schemas["Image"], "latest_prediction" | "quality_warnings"> & {
+/** A stored photo, with its latest prediction narrowed as above. */
+export type CaseImage = Omit<Schemas["Image"], "latest_prediction"> & {
   latest_prediction: Prediction | null;
-  quality_warnings: QualityWarning[];
   duplicate?: boolean;
 };
 
