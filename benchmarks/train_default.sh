@@ -17,7 +17,7 @@ start=$(date +%s)
 .venv/bin/python manage.py train_model --data "$data" --weights "$weights" --name "$name"
 echo "==> training wall time: $(( $(date +%s) - start )) s"
 
-folder="$(.venv/bin/python manage.py shell -c "from ml.models import ModelVersion; print(ModelVersion.objects.get(name='$name').directory)")"
+folder="$(.venv/bin/python manage.py shell -c "from ml.models import ModelVersion; print(ModelVersion.objects.get(name='$name').directory)" | tail -n 1)"
 
 echo "==> evaluate_model on the test split"
 .venv/bin/python manage.py evaluate_model --data "$data" --model "$name" --split test

@@ -88,14 +88,15 @@ def summary(report: dict[str, Any]) -> str:
         f"Model {report['model_version']} ({report['runtime']}) on {report['data_dir']} [{report['split']}]: "
         f"{report['images']} photos {json.dumps(report['counts_per_class'])}, {len(report['skipped'])} skipped",
         f"threshold {report['threshold']:.4f}",
-        f"ROC AUC      {with_interval('roc_auc')}",
-        f"sensitivity  {with_interval('sensitivity')}",
-        f"specificity  {with_interval('specificity')}",
+        f"{'roc_auc':<28}{with_interval('roc_auc')}",
+        f"{'sensitivity':<28}{with_interval('sensitivity')}",
+        f"{'specificity':<28}{with_interval('specificity')}",
     ]
-    for name in ("accuracy", "ppv", "npv", "f1", "brier_score", "expected_calibration_error"):
+    lines.append(f"{'expected_calibration_error':<28}{with_interval('expected_calibration_error')}")
+    for name in ("accuracy", "ppv", "npv", "f1", "brier_score"):
         value = report[name]
-        lines.append(f"{name:<13}{value:.3f}" if value is not None else f"{name:<13}n/a")
-    lines.append(f"ECE before calibration {report['expected_calibration_error_before']:.3f}")
+        lines.append(f"{name:<28}{value:.3f}" if value is not None else f"{name:<28}n/a")
+    lines.append(f"{'ECE before calibration':<28}{report['expected_calibration_error_before']:.3f}")
     lines.append(f"labels {json.dumps(report['labels'])}")
     lines.append(f"plots in {report['plots_dir']}")
     return "\n".join(lines)

@@ -68,10 +68,15 @@ def roc_points(probability: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray,
 def bootstrap_intervals(
     probability: np.ndarray, labels: np.ndarray, *, threshold: float, seed: int, samples: int
 ) -> dict[str, list[float] | None]:
-    """Return percentile 95% intervals of ROC AUC, sensitivity and specificity over resampled images."""
+    """Return percentile 95% intervals of ROC AUC, sensitivity, specificity and calibration error over resamples."""
     rng = np.random.default_rng(seed)
     n = len(labels)
-    values: dict[str, list[float]] = {"roc_auc": [], "sensitivity": [], "specificity": []}
+    values: dict[str, list[float]] = {
+        "roc_auc": [],
+        "sensitivity": [],
+        "specificity": [],
+        "expected_calibration_error": [],
+    }
     if n == 0:
         return dict.fromkeys(values)
 
@@ -85,6 +90,7 @@ def bootstrap_intervals(
         values["roc_auc"].append(float(roc_auc_score(y, probability[index])))
         values["sensitivity"].append(float(predicted[index][positives].mean()))
         values["specificity"].append(float((~predicted[index][~positives]).mean()))
+        values["expected_calibration_error"].append(calibration.expected_calibration_error(probability[index], y))
     return {
         name: [float(np.percentile(found, 2.5)), float(np.percentile(found, 97.5))] if found else None
         for name, found in values.items()

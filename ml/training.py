@@ -35,19 +35,19 @@ class TrainingOptions:
     negative: str = dataset.DEFAULT_NEGATIVE
     image_size: int = 224
     batch_size: int = 32
-    head_epochs: int = 6
-    fine_tune_epochs: int = 8
-    unfreeze_layers: int = 40
+    head_epochs: int = 5
+    fine_tune_epochs: int = 14
+    unfreeze_layers: int = 60
     head_learning_rate: float = 1e-3
-    fine_tune_learning_rate: float = 1e-4
-    patience: int = 4
+    fine_tune_learning_rate: float = 5e-5
+    patience: int = 5
     dropout: float = 0.3
     dense_units: int = 128
     label_smoothing: float = 0.05
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 42
-    calibration_method: str = "temperature"
+    calibration_method: str = "platt"
     target_sensitivity: float = 0.95
     uncertain_band: float = 0.5
     augmentation: modeling.Augmentation = field(default_factory=modeling.Augmentation)

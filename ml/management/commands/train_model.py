@@ -38,23 +38,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--image-size", type=int, default=224, help="Side of the square model input in pixels.")
         parser.add_argument("--batch-size", type=int, default=32)
-        parser.add_argument("--head-epochs", type=int, default=6, help="Maximum epochs with the base frozen.")
+        parser.add_argument("--head-epochs", type=int, default=5, help="Maximum epochs with the base frozen.")
         parser.add_argument(
             "--fine-tune-epochs",
             type=int,
-            default=8,
+            default=14,
             help="Maximum epochs fine-tuning the top of the base (0 skips the phase).",
         )
         parser.add_argument(
             "--unfreeze-layers",
             type=int,
-            default=40,
+            default=60,
             help="Number of layers at the top of the base trained in the fine-tuning phase.",
         )
         parser.add_argument("--head-learning-rate", type=float, default=1e-3)
-        parser.add_argument("--fine-tune-learning-rate", type=float, default=1e-4)
+        parser.add_argument("--fine-tune-learning-rate", type=float, default=5e-5)
         parser.add_argument(
-            "--patience", type=int, default=4, help="Epochs without a better validation AUC before a phase stops early."
+            "--patience", type=int, default=5, help="Epochs without a better validation AUC before a phase stops early."
         )
         parser.add_argument("--dropout", type=float, default=0.3)
         parser.add_argument(
@@ -66,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--validation-fraction", type=float, default=0.15)
         parser.add_argument("--test-fraction", type=float, default=0.15)
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--calibration", default="temperature", choices=["temperature", "platt", "none"])
+        parser.add_argument("--calibration", default="platt", choices=["temperature", "platt", "none"])
         parser.add_argument(
             "--target-sensitivity",
             type=float,
