@@ -2,6 +2,7 @@
 Grad-CAM heat maps (Selvaraju et al., 2017) on the saved Keras model. Loaded by the worker only: imports TensorFlow.
 """
 
+import weakref
 from typing import Any
 
 import keras
@@ -24,26 +25,41 @@ def class_activation_map(model: Any, batch: np.ndarray) -> np.ndarray:
     The model must be a chain of layers; the map is taken at the output of the last layer that returns a 4-D
     feature map (the MobileNetV2 base, or the last convolution of a small model).
     """
+    compute = _compiled.get(model)
+    if compute is None:
+        compute = _compiled[model] = _grad_cam_function(model)
+
+    heat = compute(tf.convert_to_tensor(batch, dtype=tf.float32))[0].numpy()
+    peak = float(heat.max())
+    return heat / peak if peak > 0 else heat
+
+
+# One traced graph per loaded model: eager layer-by-layer execution is several times slower.
+_compiled: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def _grad_cam_function(model: Any) -> Any:
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     feature_index = max(index for index, layer in enumerate(layers) if len(layer.output.shape) == 4)
 
-    x = tf.convert_to_tensor(batch, dtype=tf.float32)
-    for layer in layers[: feature_index + 1]:
-        x = layer(x, training=False)
-    features = x
+    @tf.function(reduce_retracing=True)
+    def compute(pixels: tf.Tensor) -> tf.Tensor:
+        features = pixels
+        for layer in layers[: feature_index + 1]:
+            features = layer(features, training=False)
 
-    with tf.GradientTape() as tape:
-        tape.watch(features)
-        y = features
-        for layer in layers[feature_index + 1 :]:
-            y = layer(y, training=False)
-        score = tf.reduce_sum(y)
-    gradients = tape.gradient(score, features)
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            output = features
+            for layer in layers[feature_index + 1 :]:
+                output = layer(output, training=False)
+            score = tf.reduce_sum(output)
+        gradients = tape.gradient(score, features)
 
-    weights = tf.reduce_mean(gradients, axis=(1, 2))
-    heat = tf.nn.relu(tf.reduce_sum(features * weights[:, tf.newaxis, tf.newaxis, :], axis=-1))[0].numpy()
-    peak = float(heat.max())
-    return heat / peak if peak > 0 else heat
+        weights = tf.reduce_mean(gradients, axis=(1, 2))
+        return tf.nn.relu(tf.reduce_sum(features * weights[:, tf.newaxis, tf.newaxis, :], axis=-1))
+
+    return compute
 
 
 def overlay(model: Any, image: Image.Image, *, image_size: int) -> Image.Image:
