@@ -62,7 +62,9 @@ export function useImage(image: CaseImage) {
       if (query.state.status === "error" || isFinal(prediction)) {
         return false;
       }
-      return prediction?.status === "waiting_for_model" ? POLL_INTERVAL_MS * 5 : POLL_INTERVAL_MS;
+      // Nothing moves until a model is activated (or a classification is requested), so look less often.
+      const idle = !prediction || prediction.status === "waiting_for_model";
+      return idle ? POLL_INTERVAL_MS * 5 : POLL_INTERVAL_MS;
     },
   });
 }
