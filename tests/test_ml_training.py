@@ -124,7 +124,12 @@ def test_train_evaluate_activate_cycle(photo_folder, tmp_path):
     assert card["data"]["images"] == 52
     assert card["data"]["skipped"][0]["file"].endswith("broken.jpg")
     assert set(card["calibration"]["expected_calibration_error"]["test"]) == {"before", "after"}
-    assert set(card["metrics"]["test"]["confidence_intervals"]) == {"roc_auc", "sensitivity", "specificity"}
+    assert set(card["metrics"]["test"]["confidence_intervals"]) == {
+        "roc_auc",
+        "sensitivity",
+        "specificity",
+        "expected_calibration_error",
+    }
     assert card["runtime"]["matches"] is True
     assert card["software"]["keras"]
 
