@@ -22,8 +22,8 @@ def class_activation_map(model: Any, batch: np.ndarray) -> np.ndarray:
     """
     Return the Grad-CAM map (H', W') in [0, 1] of P(cancer) for one float32 image of shape (1, S, S, 3).
 
-    The model must be a chain of layers; the map is taken at the output of the last layer that returns a 4-D
-    feature map (the MobileNetV2 base, or the last convolution of a small model).
+    The model must be a chain of layers. The map is taken at the output of the last layer that returns a 4-D
+    feature map: the MobileNetV2 base, or the last convolution of a small model.
     """
     compute = _compiled.get(model)
     if compute is None:
