@@ -29,10 +29,6 @@ CHROMIUM_ARGS = [
 ]
 AXE_SCRIPT = REPO_ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 
-# Playwright's sync API runs an event loop in the test thread, and Django refuses ORM calls from a thread with a
-# running loop unless told that this is safe. Here it is: the tests touch the database only between page actions.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -52,16 +48,31 @@ def frontend_build() -> Path:
     return build_dir
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """
+    Chromium for one test module. Playwright's sync API leaves an event loop marked as running in the test thread,
+    and Django rejects ORM calls from such a thread unless DJANGO_ALLOW_ASYNC_UNSAFE is set. It is safe here
+    because the tests touch the database only between page actions, and the module scope ends the loop (and
+    restores the variable) before other test modules run.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium was not found at {CHROMIUM}. Install Debian's chromium package.")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
