@@ -376,3 +376,25 @@ def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, 
     expect(page.get_by_test_id("upload-row")).to_contain_text("Cancelled.")
     expect(progress).to_have_count(0)
     assert case.images.count() == 0
+
+
+def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    upload_input(page).set_input_files(
+        files=[{"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("cancer")}]
+    )
+
+    card = page.get_by_test_id("image-card")
+    expect(card).to_contain_text("Waiting for a model")
+    card.get_by_text("Exclude Photo 1").click()
+    card.get_by_role("button", name="Exclude photo").click()
+    expect(card.get_by_text("Say why the photo is excluded")).to_be_visible()
+
+    card.get_by_label("Reason for excluding").fill("Wrong patient")
+    card.get_by_role("button", name="Exclude photo").click()
+
+    expect(page.get_by_test_id("image-card")).to_have_count(0)
+    image = case.images.get()
+    assert image.is_excluded
+    assert image.excluded_reason == "Wrong patient"

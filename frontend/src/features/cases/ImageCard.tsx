@@ -10,6 +10,7 @@ import { formatProbability, formatWait } from "@/lib/format";
 import { riskText } from "@/lib/labels";
 import { useImage, useReclassify } from "./api";
 import { PredictionBadge } from "./badges";
+import { ExcludeForm } from "./ExcludeForm";
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
 export function ImageCard({ image: initial, index }: { image: CaseImage; index: number }) {
@@ -62,6 +63,7 @@ export function ImageCard({ image: initial, index }: { image: CaseImage; index: 
         <QualityWarnings image={image} />
         <PredictionState imageId={image.id} prediction={prediction} />
         {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
+        <ExcludeForm image={image} name={name} />
       </div>
     </article>
   );
