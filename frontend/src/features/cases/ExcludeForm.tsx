@@ -17,7 +17,7 @@ const schema = z.object({
 
 type Values = z.infer<typeof schema>;
 
-/** Exclude a photo from its case with a reason; the photo stays in the record but leaves the case page. */
+/** Exclude a photo from its case with a reason. The photo stays in the record but leaves the case page. */
 export function ExcludeForm({ image, name }: { image: CaseImage; name: string }) {
   const queryClient = useQueryClient();
   const exclude = useMutation({
