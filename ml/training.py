@@ -43,7 +43,7 @@ class TrainingOptions:
     patience: int = 5
     dropout: float = 0.3
     dense_units: int = 128
-    label_smoothing: float = 0.05
+    label_smoothing: float = 0.0
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     seed: int = 42
