@@ -12,6 +12,7 @@ from ml.models import ModelVersion, TrainingRun
 
 KERAS_FILE = "final_mobilenet_model.keras"
 TFLITE_FILE = "model.tflite"
+ONNX_FILE = "model.onnx"
 MODEL_CARD_FILE = "model_card.json"
 MANIFEST_FILE = "split_manifest.json"
 PLOT_NAMES = ("training_history", "roc_curve", "confusion_matrix", "reliability_diagram")

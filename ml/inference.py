@@ -15,7 +15,7 @@ from django.conf import settings
 from PIL import Image
 
 from ml import calibration, preprocess
-from ml.artifacts import TFLITE_FILE
+from ml.artifacts import ONNX_FILE, TFLITE_FILE
 from ml.models import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,11 @@ class Classifier:
         self.runtime = runtime or served_runtime(version)
         self._interpreter: Any = None
         self._lock = threading.Lock()
+        self._session: Any = None
         if self.runtime == "tflite":
             self._interpreter = load_interpreter(Path(version.directory) / TFLITE_FILE)
+        elif self.runtime == "onnx":
+            self._session = load_onnx_session(Path(version.directory) / ONNX_FILE)
 
     def predict(self, image: Image.Image) -> PredictionResult:
         return self.predict_batch([image])[0]
@@ -66,6 +69,8 @@ class Classifier:
         if self._interpreter is not None:
             with self._lock:
                 return run_interpreter(self._interpreter, batch)
+        if self._session is not None:
+            return run_onnx(self._session, batch)
         return keras_probabilities(self.keras_model, batch)
 
     def heatmap(self, image: Image.Image) -> Image.Image:
@@ -119,12 +124,41 @@ def load_classifier(version: ModelVersion, *, runtime: str | None = None) -> Cla
 
 
 def served_runtime(version: ModelVersion) -> str:
-    """Return "tflite" when the version's TFLite file exists and matched Keras at training time, else "keras"."""
+    """
+    Return the runtime chosen at training time ("onnx" or "tflite": the fastest that matched Keras) when its
+    file exists, else "keras".
+    """
     runtime = (version.metrics or {}).get("runtime", {})
-    tflite_path = Path(version.directory) / TFLITE_FILE
-    if runtime.get("served") == "tflite" and tflite_path.is_file():
-        return "tflite"
+    files = {"tflite": TFLITE_FILE, "onnx": ONNX_FILE}
+    served = runtime.get("served")
+    if served in files and (Path(version.directory) / files[served]).is_file():
+        if served != "onnx" or _onnx_available():
+            return str(served)
     return "keras"
+
+
+def _onnx_available() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def load_onnx_session(path: Path, *, threads: int | None = None) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads or int(getattr(settings, "ORALCARE_INFERENCE_THREADS", 2))
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run_onnx(session: Any, batch: np.ndarray) -> np.ndarray:
+    """Run an ONNX Runtime session on a float32 batch of any size."""
+    name = session.get_inputs()[0].name
+    output = session.run(None, {name: np.ascontiguousarray(batch, dtype=np.float32)})[0]
+    return np.asarray(output, dtype=np.float64).reshape(-1)
 
 
 def load_keras_model(path: Path) -> Any:

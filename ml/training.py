@@ -288,12 +288,8 @@ def _split_metrics(
 
 
 def _convert(model: keras.Model, output: Path, test_x: np.ndarray, options: TrainingOptions) -> dict[str, Any]:
-    """Convert to TFLite and serve it only when it reproduces Keras within the tolerance on the test split."""
-    path = runtimes.convert_to_tflite(model, output / artifacts.TFLITE_FILE, image_size=options.image_size)
-    check = runtimes.compare_with_keras(model, path, test_x.astype(np.float32))
-    check["served"] = "tflite" if check["matches"] else "keras"
-    check["reference"] = "keras"
-    return check
+    """Convert to TFLite and ONNX and serve the fastest that reproduces Keras within the tolerance on test."""
+    return runtimes.choose_runtime(model, output, test_x.astype(np.float32), image_size=options.image_size)
 
 
 def _write_plots(

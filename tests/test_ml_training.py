@@ -131,6 +131,9 @@ def test_train_evaluate_activate_cycle(photo_folder, tmp_path):
         "expected_calibration_error",
     }
     assert card["runtime"]["matches"] is True
+    assert card["runtime"]["served"] in {"tflite", "onnx"}
+    assert set(card["runtime"]["candidates"]) == {"tflite", "onnx"}
+    assert (output / "model.onnx").is_file()
     assert card["software"]["keras"]
 
     stdout = io.StringIO()
@@ -170,9 +173,19 @@ def test_train_evaluate_activate_cycle(photo_folder, tmp_path):
     inference.clear_cache()
     classifier = inference.get_classifier()
     evaluated = {Path(row["file"]).name: row["probability"] for row in report["predictions"]}
+    assert classifier.runtime == card["runtime"]["served"]
     for name in ("Cancer/rotated.jpg", "Benign/transparent.png", "Cancer/cancer_05.png"):
         served = classifier.predict(preprocess.read_photo(photo_folder / name))
         assert served.probability == pytest.approx(evaluated[Path(name).name], abs=1e-6), name
+
+    # Every runtime gives the Keras reference's probabilities within the tolerance.
+    reference = inference.load_classifier(version, runtime="keras")
+    for runtime in ("tflite", "onnx"):
+        other = inference.load_classifier(version, runtime=runtime)
+        photo = preprocess.read_photo(photo_folder / "Cancer" / "rotated.jpg")
+        assert other.predict(photo).raw_probability == pytest.approx(
+            reference.predict(photo).raw_probability, abs=1e-3
+        ), runtime
 
 
 def test_classify_prints_probability_label_version(photo_folder, tmp_path):

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("images", nargs="+", metavar="IMAGE", help="Photo files.")
         parser.add_argument("--model", default="", help="Version name, id or model folder (default: the active one).")
-        parser.add_argument("--runtime", default="served", choices=["served", "keras", "tflite"])
+        parser.add_argument("--runtime", default="served", choices=["served", "keras", "tflite", "onnx"])
 
     def handle(self, *args: Any, **options: Any) -> None:
         from diagnosis.intake import ImageRejected

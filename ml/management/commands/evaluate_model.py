@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--runtime",
             default="served",
-            choices=["served", "keras", "tflite"],
+            choices=["served", "keras", "tflite", "onnx"],
             help="Inference runtime: the one the worker serves (default), or Keras or TFLite.",
         )
         parser.add_argument("--output", default="", help="Folder for the plots (default MODEL_FOLDER/evaluation/...).")
