@@ -2,9 +2,9 @@
 Compare inference runtimes of a saved model version on this machine's CPU and print the figures.
 
 Runtimes: Keras ``model.predict``, a direct Keras call ``model(x, training=False)``, a ``tf.function`` of the model,
-and the version's TensorFlow Lite file run by LiteRT (``ai_edge_litert``). For each: single-image latency p50/p95
-and batch throughput, and the largest probability difference from Keras on the test split of the version's
-split manifest.
+the version's TensorFlow Lite file run by LiteRT (``ai_edge_litert``) and its ONNX file run by ONNX Runtime. For
+each: single-image latency p50/p95, batch throughput, and the largest probability difference from Keras on the test
+split of the version's split manifest.
 
     .venv/bin/python benchmarks/inference_runtimes.py --model var/models/NAME --data ../shared/data/oral-photos
 
@@ -53,6 +53,10 @@ def main() -> None:
         "tf_function": lambda x: serve(tf.constant(x)).numpy().reshape(-1),
         f"litert_{arguments.threads}_threads": lambda x: inference.run_interpreter(interpreter, x),
     }
+    onnx_path = folder / "model.onnx"
+    if onnx_path.is_file():
+        session = inference.load_onnx_session(onnx_path, threads=arguments.threads)
+        candidates[f"onnxruntime_{arguments.threads}_threads"] = lambda x: inference.run_onnx(session, x)
 
     print(
         f"model {folder.name}, image size {size}, {len(test_x)} test images, {os.cpu_count()} CPUs, "
@@ -113,7 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, default=32, help="Images per batch in the throughput test.")
     parser.add_argument("--batch-repeats", type=int, default=5, help="Batches timed per runtime.")
     parser.add_argument(
-        "--threads", type=int, default=2, help="LiteRT interpreter threads (ORALCARE_INFERENCE_THREADS)."
+        "--threads", type=int, default=2, help="LiteRT and ONNX Runtime threads (ORALCARE_INFERENCE_THREADS)."
     )
     return parser
 
