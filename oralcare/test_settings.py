@@ -22,3 +22,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Seconds a classification task sleeps after claiming its prediction, so a test can kill the worker mid-task.
 # Only these test settings define it; production settings never do.
 ORALCARE_TEST_TASK_DELAY = float(os.environ.get("ORALCARE_TEST_TASK_DELAY", "0"))
+
+# WhiteNoise warns on every request when the static folder is missing; the tests serve no collected files.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
