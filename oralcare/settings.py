@@ -200,6 +200,12 @@ ORALCARE_TRAINING_DATA_DIR = env.str("ORALCARE_TRAINING_DATA_DIR", default="")
 # A local copy of mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5, for machines that cannot download it.
 ORALCARE_IMAGENET_WEIGHTS = env.str("ORALCARE_IMAGENET_WEIGHTS", default="")
 ORALCARE_TARGET_SENSITIVITY = env.float("ORALCARE_TARGET_SENSITIVITY", default=0.95)
+# Threads each worker process gives the served runtime (LiteRT or ONNX Runtime).
+ORALCARE_INFERENCE_THREADS = env.int("ORALCARE_INFERENCE_THREADS", default=2)
+
+# Screening reliability: how often a prediction is tried, and when the watchdog takes a prediction as stuck.
+ORALCARE_PREDICTION_MAX_ATTEMPTS = env.int("ORALCARE_PREDICTION_MAX_ATTEMPTS", default=3)
+ORALCARE_WATCHDOG_QUEUED_SECONDS = env.int("ORALCARE_WATCHDOG_QUEUED_SECONDS", default=15 * 60)
 
 # Celery. The embedded default uses kombu's filesystem transport, which needs no server; production uses Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -223,6 +229,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# A running prediction is stuck once it outlives the hard time limit by a minute.
+ORALCARE_WATCHDOG_RUNNING_SECONDS = env.int("ORALCARE_WATCHDOG_RUNNING_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
