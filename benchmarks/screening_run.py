@@ -51,7 +51,7 @@ def main() -> int:
     print(f"Screening {len(photos)} photos from {options.data} through {options.base_url}")
 
     session = sign_in(options.base_url, options.username, options.password)
-    clinic_id = session.get(f"{options.base_url}/api/auth/me/").json()["clinics"][0]["id"]
+    clinic_id = session.get(f"{options.base_url}/api/auth/me/").json()["memberships"][0]["clinic"]["id"]
     started = time.monotonic()
     run_tag = datetime.now().strftime("%Y%m%d%H%M%S")
     for number, photo in enumerate(photos):
@@ -89,7 +89,7 @@ def parse_arguments() -> argparse.Namespace:
 def list_photos(data: Path, positive: str, negative: str, manifest: Path | None, split: str) -> list[Photo]:
     if manifest is not None:
         payload = json.loads(manifest.read_text())
-        rows = payload["rows"] if isinstance(payload, dict) else payload
+        rows = payload["files"] if isinstance(payload, dict) else payload
         return [Photo(data / row["file"], int(row["label"])) for row in rows if row["split"] == split]
 
     photos = []
