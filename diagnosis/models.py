@@ -228,7 +228,7 @@ class Image(models.Model):
     thumbnail = models.FileField(upload_to=thumbnail_upload_path, max_length=255, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
     detected_format = models.CharField(max_length=10, help_text="The format found by decoding the upload.")
-    stored_format = models.CharField(max_length=10, default="JPEG")
+    stored_format = models.CharField(max_length=10, default="PNG")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     upload_size = models.PositiveBigIntegerField(help_text="Size of the uploaded file in bytes.")

@@ -17,14 +17,20 @@ def jpeg_bytes(photo: PILImage.Image) -> bytes:
     return buffer.getvalue()
 
 
+def png_bytes(photo: PILImage.Image) -> bytes:
+    buffer = io.BytesIO()
+    photo.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def reddish_photo(size: int = 96) -> PILImage.Image:
     """A generated photo that the tiny test model rates as likely cancer (the tiny model learnt red = cancer)."""
     return PILImage.new("RGB", (size, size), (205, 45, 45))
 
 
 def stored_image(case: Case, user: object, *, content: bytes | None = None) -> Image:
-    """Store ``content`` (a reddish JPEG by default) as a photo of ``case``, as the intake would."""
-    content = content if content is not None else jpeg_bytes(reddish_photo())
+    """Store ``content`` (a reddish PNG by default) as a photo of ``case``, as the intake would."""
+    content = content if content is not None else png_bytes(reddish_photo())
     digest = hashlib.sha256(content + uuid.uuid4().bytes).hexdigest()
     image = Image(
         case=case,
@@ -37,7 +43,7 @@ def stored_image(case: Case, user: object, *, content: bytes | None = None) -> I
         stored_sha256=digest,
         uploaded_by=user,
     )
-    image.file.save("lesion.jpg", ContentFile(content), save=False)
+    image.file.save("lesion.png", ContentFile(content), save=False)
     image.save()
     return image
 

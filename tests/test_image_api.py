@@ -1,11 +1,13 @@
 """The photo endpoints: upload, duplicates, limits, private serving, exclusion, audit and the permission matrix."""
 
 import csv
+import hashlib
 import io
 import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +18,7 @@ from django.test import override_settings
 from PIL import Image as PILImage
 from rest_framework.test import APIClient
 
+from diagnosis.intake import load_rgb
 from diagnosis.models import AuditEvent, Case, Image
 from diagnosis.uploads import UploadSizeLimitHandler, rejected_uploads, store_upload
 from tests import images
@@ -55,7 +58,7 @@ def test_upload_one_photo(api_as, clinician, case):
     resource = body["images"][0]
     assert resource["duplicate"] is False
     assert resource["detected_format"] == "JPEG"
-    assert resource["stored_format"] == "JPEG"
+    assert resource["stored_format"] == "PNG"
     assert (resource["width"], resource["height"]) == (320, 240)
     assert resource["original_filename"] == "IMG_0001.jpg"
     assert resource["uploaded_by"] == clinician.username
@@ -71,7 +74,10 @@ def test_stored_copy_upright_and_without_metadata(api_as, clinician, case):
     image = Image.objects.get(pk=resource["id"])
     stored = image.file.read()
     stored_image_pil = PILImage.open(io.BytesIO(stored))
-    assert stored_image_pil.format == "JPEG"
+    assert stored_image_pil.format == "PNG"
+    assert stored_image_pil.mode == "RGB"
+    assert Path(image.file.name).suffix == ".png"
+    assert image.stored_sha256 == hashlib.sha256(stored).hexdigest()
     assert stored_image_pil.size == (320, 240)
     assert images.marker_is_top_left(stored_image_pil)
     assert not stored_image_pil.getexif()
@@ -81,6 +87,21 @@ def test_stored_copy_upright_and_without_metadata(api_as, clinician, case):
     assert len(image.upload_sha256) == 64
     assert image.upload_size == len(original)
     assert not Path(image.file.name).name.startswith("IMG")
+
+
+@pytest.mark.parametrize(
+    ("name", "make"), [("rotated.jpg", images.sideways_phone_jpeg), ("transparent.png", images.rgba_png)]
+)
+def test_stored_copy_decodes_to_original_pixels(api_as, clinician, case, name, make):
+    original = make()
+    resource = stored_image(api_as(clinician), case, original, name=name)
+
+    image = Image.objects.get(pk=resource["id"])
+    with image.file.open("rb") as stored:
+        stored_pixels = np.asarray(load_rgb(stored))
+    original_pixels = np.asarray(load_rgb(original))
+    assert stored_pixels.shape == original_pixels.shape
+    assert np.array_equal(stored_pixels, original_pixels)
 
 
 def test_served_bytes_have_no_gps(api_as, clinician, case):
@@ -307,14 +328,18 @@ def test_file_headers(api_as, clinician, case):
     client = api_as(clinician)
     resource = stored_image(client, case, name='evil"name<script>.jpg')
 
-    for url, suffix in ((resource["file_url"], ""), (resource["thumbnail_url"], "-thumbnail")):
+    served = (
+        (resource["file_url"], "image/png", ".png", "PNG"),
+        (resource["thumbnail_url"], "image/jpeg", "-thumbnail.jpg", "JPEG"),
+    )
+    for url, content_type, filename_ending, image_format in served:
         response = client.get(url, HTTP_ACCEPT="image/avif,image/webp,*/*")
         assert response.status_code == 200
-        assert response["Content-Type"] == "image/jpeg"
+        assert response["Content-Type"] == content_type
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Cache-Control"] == "private, no-store"
-        assert response["Content-Disposition"] == f'inline; filename="image-{resource["id"]}{suffix}.jpg"'
-        assert PILImage.open(io.BytesIO(served_bytes(response))).format == "JPEG"
+        assert response["Content-Disposition"] == f'inline; filename="image-{resource["id"]}{filename_ending}"'
+        assert PILImage.open(io.BytesIO(served_bytes(response))).format == image_format
 
 
 def test_file_served_with_image_accept_header(api_as, clinician, case):
@@ -551,7 +576,7 @@ def test_too_many_files_is_400(api_as, clinician, case):
 
 
 @pytest.mark.parametrize("name", sorted(images.ACCEPTED))
-def test_accepted_kind_stored_as_rgb_jpeg(name, api_as, clinician, case):
+def test_accepted_kind_stored_as_rgb_png(name, api_as, clinician, case):
     make, detected_format = images.ACCEPTED[name]
     client = api_as(clinician)
 
@@ -559,7 +584,7 @@ def test_accepted_kind_stored_as_rgb_jpeg(name, api_as, clinician, case):
 
     assert resource["detected_format"] == detected_format
     served = PILImage.open(io.BytesIO(served_bytes(client.get(resource["file_url"]))))
-    assert served.format == "JPEG"
+    assert served.format == "PNG"
     assert served.mode == "RGB"
     assert served.size == (320, 240)
     assert not served.getexif()

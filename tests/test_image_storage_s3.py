@@ -88,7 +88,9 @@ def test_upload_and_read_back_through_s3(s3_storage, api_as, clinician, case):
     served = served_bytes(api.get(resource["file_url"]))
     assert served == stored_object
     assert b"Exif" not in served
-    assert images.marker_is_top_left(PILImage.open(io.BytesIO(served)))
+    served_photo = PILImage.open(io.BytesIO(served))
+    assert served_photo.format == "PNG"
+    assert images.marker_is_top_left(served_photo)
     thumbnail = PILImage.open(io.BytesIO(served_bytes(api.get(resource["thumbnail_url"]))))
     assert thumbnail.format == "JPEG"
 

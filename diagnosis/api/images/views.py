@@ -143,7 +143,7 @@ class ImageDetailView(APIView):
 
 
 class FirstRendererNegotiation(BaseContentNegotiation):
-    """Ignore the Accept header, because the file views always send a JPEG whatever an <img> tag requests."""
+    """Ignore the Accept header, because the file views always send their one format whatever an <img> tag requests."""
 
     def select_parser(self, request: Request, parsers: list[Any]) -> Any:
         return parsers[0] if parsers else None
@@ -153,13 +153,14 @@ class FirstRendererNegotiation(BaseContentNegotiation):
 
 
 class ImageFileView(APIView):
-    """Stream the stored, normalised copy of a photo (never the upload as sent)."""
+    """Stream the stored, normalised copy of a photo as a lossless PNG (never the upload as sent)."""
 
     content_negotiation_class = FirstRendererNegotiation
     file_field = "file"
-    name_suffix = ""
+    content_type = "image/png"
+    filename_ending = ".png"
 
-    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    @extend_schema(responses={(200, "image/png"): bytes})
     def get(self, request: Request, image_id: int) -> FileResponse:
         image = visible_image(request, image_id)
         field_file: FieldFile = getattr(image, self.file_field)
@@ -169,12 +170,21 @@ class ImageFileView(APIView):
         audit.record(
             AuditEvent.Action.READ, actor=request.user, target=image, request=request, changes={"file": self.file_field}
         )
-        return private_file_response(field_file, filename=f"image-{image.pk}{self.name_suffix}.jpg")
+        return private_file_response(
+            field_file, content_type=self.content_type, filename=f"image-{image.pk}{self.filename_ending}"
+        )
 
 
 class ImageThumbnailView(ImageFileView):
+    """Stream the JPEG thumbnail of a photo, at most 256 pixels on its longer side."""
+
     file_field = "thumbnail"
-    name_suffix = "-thumbnail"
+    content_type = "image/jpeg"
+    filename_ending = "-thumbnail.jpg"
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes})
+    def get(self, request: Request, image_id: int) -> FileResponse:
+        return super().get(request, image_id)
 
 
 class ImageExcludeView(APIView):
@@ -193,9 +203,9 @@ class ImageExcludeView(APIView):
         return Response(ImageSerializer(image, context={"request": request}).data)
 
 
-def private_file_response(field_file: FieldFile, *, filename: str) -> FileResponse:
-    """Stream a stored JPEG with headers that keep it out of shared caches and stop browsers from sniffing it."""
-    response = FileResponse(field_file.open("rb"), content_type="image/jpeg", as_attachment=False, filename=filename)
+def private_file_response(field_file: FieldFile, *, content_type: str, filename: str) -> FileResponse:
+    """Stream a stored file with headers that keep it out of shared caches and stop browsers from sniffing it."""
+    response = FileResponse(field_file.open("rb"), content_type=content_type, as_attachment=False, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

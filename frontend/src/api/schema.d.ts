@@ -220,7 +220,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Stream the stored, normalised copy of a photo (never the upload as sent). */
+        /** @description Stream the stored, normalised copy of a photo as a lossless PNG (never the upload as sent). */
         get: operations["images_file_retrieve"];
         put?: never;
         post?: never;
@@ -282,7 +282,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Stream the stored, normalised copy of a photo (never the upload as sent). */
+        /** @description Stream the JPEG thumbnail of a photo, at most 256 pixels on its longer side. */
         get: operations["images_thumbnail_retrieve"];
         put?: never;
         post?: never;
@@ -1762,7 +1762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": string;
+                    "image/png": string;
                 };
             };
         };
