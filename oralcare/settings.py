@@ -218,6 +218,9 @@ if CELERY_BROKER_URL == "filesystem://":
         # Broadcast messages (worker pings for the health check) go here instead of ./control.
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
         "store_processed": False,
+        # Seconds between looks at the queue folder. kombu's default of 1 s caps each worker process at about one
+        # photo a second, since it takes one message per look.
+        "polling_interval": 0.05,
     }
 else:
     # Redis re-delivers an unacknowledged task after this many seconds. It must exceed the task's hard time limit,
