@@ -135,13 +135,14 @@ def test_issue_token_unknown_user_fails():
         call_command("issue_token", "nobody")
 
 
-def test_create_demo_is_idempotent(capsys):
+def test_create_demo_is_idempotent(capsys, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
     call_command("create_demo", password="first-demo-password-1")
     call_command("create_demo")
 
     output = capsys.readouterr().out
     clinician = User.objects.get(username="demo.clinician")
-    assert User.objects.filter(username__startswith="demo.").count() == 2
+    assert User.objects.filter(username__startswith="demo.").count() == 3
     assert clinician.memberships.count() == 1
     assert "sign in as demo.clinician" in output
     generated = output.strip().splitlines()[-1].rsplit(" ", 1)[-1]
