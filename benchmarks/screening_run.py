@@ -2,11 +2,12 @@
 Screen a labelled folder of photos through OralCare's public HTTP API, as a signed-in clinician would, and print
 how the results compare with the folder labels and how long each photo took.
 
-For every photo it creates a patient and a case, uploads the photo, and waits for the worker's prediction. The
-figures: sensitivity, specificity and accuracy at the model's referral threshold (a photo counts as positive when
-its calibrated probability is at or above the threshold, whatever band it falls in), ROC AUC of the calibrated
-probability, the number of uncertain results, and the end-to-end latency from the upload's 202 to the prediction's
-``finished_at``. Both clocks are this machine's, so run it against a server on the same machine.
+For every photo it creates a patient and a case, uploads the photo, and waits for the worker's prediction. It
+prints sensitivity, specificity and accuracy at the model's referral threshold, where a photo counts as positive
+when its calibrated probability is at or above the threshold, whatever band it falls in. It also prints the ROC AUC
+of the calibrated probability, the number of uncertain results, and the latency from the upload's 202 to the
+prediction's ``finished_at``. Both times come from this machine's clock, so run it against a server on the same
+machine.
 
     .venv/bin/python benchmarks/screening_run.py --data ../shared/data/oral-photos \
         --manifest var/models/<version>/split_manifest.json --split test \

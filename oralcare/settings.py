@@ -195,7 +195,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# The classifier. Paths may be empty: the product then runs and says that no model is active.
+# The classifier. Paths may be empty: the product then runs and reports that no model is active.
 ORALCARE_MODEL_DIR = Path(env.str("ORALCARE_MODEL_DIR", default=str(VAR_DIR / "models"))).resolve()
 ORALCARE_TRAINING_DATA_DIR = env.str("ORALCARE_TRAINING_DATA_DIR", default="")
 # A local copy of mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5, for machines that cannot download it.
@@ -251,7 +251,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: DRF takes the WWW-Authenticate header from the first class, so a request without
-        # credentials gets a 401 (which the web interface answers by showing the sign-in page) instead of a 403.
+        # credentials gets a 401 (which the web interface handles by showing the sign-in page) instead of a 403.
         "rest_framework.authentication.TokenAuthentication",
         "accounts.api.authentication.CsrfSessionAuthentication",
     ],
