@@ -12,6 +12,7 @@ from django.contrib.sessions.models import Session
 
 from accounts.models import Membership
 from diagnosis.models import Case, Patient, Review
+from ml.models import TrainingRun
 from tests.browser.conftest import run_axe
 from tests.factories import PASSWORD, CaseFactory, ClinicFactory, PatientFactory, UserFactory
 
@@ -210,6 +211,7 @@ def test_upload_shows_result_and_heatmap(
         expect(results.nth(index)).to_contain_text("Estimated probability of cancer")
         expect(results.nth(index)).to_contain_text(tiny_active_model.name)
         expect(results.nth(index)).to_contain_text("not a diagnosis")
+        expect(results.nth(index)).to_contain_text(re.compile(r"Uncertain band .+–.+ \(referral threshold .+\)"))
     expect(page.get_by_test_id("announcer")).to_contain_text("Photo")
 
     card = cards.first
@@ -386,7 +388,7 @@ def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinici
     )
 
     card = page.get_by_test_id("image-card")
-    expect(card).to_contain_text("Waiting for a model")
+    expect(card).to_contain_text("Waiting for a model: analysed automatically when one is active.")
     card.get_by_text("Exclude Photo 1").click()
     card.get_by_role("button", name="Exclude photo").click()
     expect(card.get_by_text("Say why the photo is excluded")).to_be_visible()
@@ -398,3 +400,14 @@ def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinici
     image = case.images.get()
     assert image.is_excluded
     assert image.excluded_reason == "Wrong patient"
+
+
+def test_models_page_explains_missing_model(page: Any, sign_in_as: Any, clinician: Any) -> None:
+    sign_in_as(clinician)
+    page.goto("/models/")
+    expect(page.get_by_text("python manage.py train_model --data DIR --activate")).to_be_visible()
+
+    TrainingRun.objects.create(status=TrainingRun.Status.RUNNING, epoch=3, total_epochs=19)
+    page.reload()
+    expect(page.get_by_text("A model is being trained (epoch 3 of 19)")).to_be_visible()
+    expect(page.get_by_text("administrator activates")).to_have_count(0)

@@ -8,6 +8,7 @@ import { Button } from "@/components/Button";
 import { cn } from "@/lib/cn";
 import { formatProbability, formatWait } from "@/lib/format";
 import { riskText } from "@/lib/labels";
+import { useModelVersions } from "@/features/models/api";
 import { useImage, useReclassify } from "./api";
 import { PredictionBadge } from "./badges";
 import { ExcludeForm } from "./ExcludeForm";
@@ -114,11 +115,7 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
   }
   switch (prediction.status) {
     case "waiting_for_model":
-      return (
-        <p className="text-sm text-slate-700">
-          Waiting for a model. Analysis starts as soon as an administrator activates one.
-        </p>
-      );
+      return <p className="text-sm text-slate-700">Waiting for a model: analysed automatically when one is active.</p>;
     case "queued":
       return (
         <Pending>
@@ -146,9 +143,9 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
 
 function ResultRow({ term, value }: { term: string; value: string }) {
   return (
-    <div className="flex flex-wrap justify-between gap-x-3">
-      <dt>{term}</dt>
-      <dd className="font-semibold">{value}</dd>
+    <div className="flex items-baseline justify-between gap-x-3">
+      <dt className="min-w-0">{term}</dt>
+      <dd className="shrink-0 font-semibold whitespace-nowrap">{value}</dd>
     </div>
   );
 }
@@ -173,6 +170,10 @@ const RESULT_STYLES: Record<string, string> = {
 
 /** Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. */
 export function ResultCard({ prediction }: { prediction: Prediction }) {
+  const versions = useModelVersions();
+  const version = versions.data?.find((candidate) => candidate.name === prediction.model_version);
+  const threshold = formatProbability(prediction.threshold);
+
   return (
     <section
       aria-label="Model result"
@@ -181,9 +182,13 @@ export function ResultCard({ prediction }: { prediction: Prediction }) {
       <p className="text-lg font-semibold">{riskText(prediction.label)}</p>
       <dl className="mt-2 space-y-1 text-sm">
         <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
-        <ResultRow term="Referral threshold" value={formatProbability(prediction.threshold)} />
         <ResultRow term="Model version" value={prediction.model_version || "unknown"} />
       </dl>
+      <p className="mt-2 text-sm" data-testid="decision-band">
+        {version
+          ? `Uncertain band ${formatProbability(version.uncertain_low)}–${formatProbability(version.uncertain_high)} (referral threshold ${threshold})`
+          : `Referral threshold ${threshold}`}
+      </p>
       <p className="mt-3 text-xs">
         This estimate supports your clinical decision. It is not a diagnosis: examine the patient and refer by your
         clinical judgement.

@@ -5,7 +5,7 @@ import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { formatDateTime, formatProbability } from "@/lib/format";
-import { useModelVersions, useTrainingRuns } from "./api";
+import { isRunning, useModelVersions, useTrainingRuns } from "./api";
 
 export function ModelsView() {
   const versions = useModelVersions();
@@ -26,13 +26,7 @@ export function ModelsView() {
         title="Models"
         subtitle="The classifier that analyses photos, its measured performance and its operating point."
       />
-      {active ? (
-        <ActiveModel version={active} />
-      ) : (
-        <EmptyState title="No model is active.">
-          Photos wait for analysis until an administrator activates a model.
-        </EmptyState>
-      )}
+      {active ? <ActiveModel version={active} /> : <NoActiveModel />}
       {others.length > 0 && (
         <section aria-labelledby="other-models" className="mt-8">
           <h2 id="other-models" className="mb-3 text-lg font-semibold text-slate-900">
@@ -50,6 +44,27 @@ export function ModelsView() {
       )}
       <TrainingRuns />
     </>
+  );
+}
+
+/** Explain why photos wait: a run in progress activates its model when it ends, otherwise someone must train one. */
+function NoActiveModel() {
+  const runs = useTrainingRuns();
+  const training = (runs.data ?? []).find((run) => isRunning(run));
+
+  if (training) {
+    return (
+      <EmptyState title="No model is active yet.">
+        A model is being trained (epoch {training.epoch} of {training.total_epochs}); photos are analysed as soon as it
+        is ready.
+      </EmptyState>
+    );
+  }
+  return (
+    <EmptyState title="No model is active.">
+      An administrator can train one with{" "}
+      <code className="rounded bg-slate-100 px-1">python manage.py train_model --data DIR --activate</code>.
+    </EmptyState>
   );
 }
 

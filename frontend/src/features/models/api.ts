@@ -8,11 +8,18 @@ function listOf<T>(body: Paginated<T> | T[]): T[] {
   return Array.isArray(body) ? body : body.results;
 }
 
+export function isRunning(run: TrainingRun): boolean {
+  return RUNNING.has(run.status);
+}
+
+/** Model versions; polled while none is active, because a training run activates its model when it ends. */
 export function useModelVersions() {
   return useQuery({
     queryKey: ["models"],
     queryFn: async ({ signal }) =>
       listOf(await apiRequest<Paginated<ModelVersion> | ModelVersion[]>("/api/models/", { signal })),
+    refetchInterval: (query) =>
+      query.state.data && !query.state.data.some((version) => version.status === "active") ? 10_000 : false,
   });
 }
 
@@ -22,6 +29,6 @@ export function useTrainingRuns() {
     queryKey: ["training-runs"],
     queryFn: async ({ signal }) =>
       listOf(await apiRequest<Paginated<TrainingRun> | TrainingRun[]>("/api/training-runs/", { signal })),
-    refetchInterval: (query) => ((query.state.data ?? []).some((run) => RUNNING.has(run.status)) ? 5000 : false),
+    refetchInterval: (query) => ((query.state.data ?? []).some(isRunning) ? 5000 : false),
   });
 }
