@@ -226,6 +226,7 @@ def test_submit_review(page: Any, sign_in_as: Any, clinician: Any, case: Any) ->
     sign_in_as(clinician)
     page.goto(f"/cases/view/?id={case.pk}")
 
+    expect(page.get_by_text("Results are not ready yet; you can still record your own assessment.")).to_be_visible()
     page.get_by_role("button", name="Save review").click()
     expect(page.get_by_text("Choose whether you agree with the model.")).to_be_visible()
 
@@ -235,6 +236,8 @@ def test_submit_review(page: Any, sign_in_as: Any, clinician: Any, case: Any) ->
     page.get_by_label("Recall date").fill("2027-03-01")
     page.get_by_role("button", name="Save review").click()
 
+    expect(page.get_by_role("status").filter(has_text="Review saved. It is listed above.")).to_be_visible()
+    expect(page.get_by_role("button", name="Save review")).to_have_count(0)
     expect(page.get_by_test_id("review")).to_have_count(1)
     expect(page.get_by_test_id("review")).to_contain_text("Routine recall")
     review = Review.objects.get(case=case)

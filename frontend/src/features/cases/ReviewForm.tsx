@@ -1,7 +1,8 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { type QueryClient, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useQueries, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
 import { ApiError, messageOf } from "@/api/errors";
@@ -10,7 +11,8 @@ import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
 import { Field, FieldError, inputClasses } from "@/components/Field";
 import { AGREEMENTS, HISTOPATHOLOGY, REFERRALS } from "@/lib/labels";
-import { useCreateReview } from "./api";
+import { apiRequest } from "@/api/client";
+import { caseKeys, useCaseImages, useCreateReview } from "./api";
 
 const schema = z
   .object({
@@ -81,7 +83,42 @@ function latestResultId(queryClient: QueryClient, caseId: number): number | null
   return ids.length > 0 ? Math.max(...ids) : null;
 }
 
+/** Whether any photo of the case on screen has a result, following the photo cards' live updates. */
+function useHasResult(caseId: number): boolean {
+  const images = useCaseImages(caseId);
+  const live = useQueries({
+    queries: (images.data ?? []).map((image) => ({
+      queryKey: caseKeys.image(image.id),
+      queryFn: ({ signal }: { signal: AbortSignal }) => apiRequest<CaseImage>(`/api/images/${image.id}/`, { signal }),
+      initialData: image,
+      // The photo cards poll these queries; this observer only reads them.
+      enabled: false,
+    })),
+  });
+  return live.some((query) => query.data?.latest_prediction?.status === "succeeded");
+}
+
+/** Offer the review form; after a save, collapse it behind a status so an empty form does not look unsaved. */
 export function ReviewForm({ caseId }: { caseId: number }) {
+  const [saved, setSaved] = useState(false);
+
+  if (saved) {
+    return (
+      <div className="flex flex-wrap items-center gap-3">
+        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">
+          Review saved. It is listed above.
+        </p>
+        <Button variant="secondary" onClick={() => setSaved(false)}>
+          Record another review
+        </Button>
+      </div>
+    );
+  }
+  return <ReviewFields caseId={caseId} onSaved={() => setSaved(true)} />;
+}
+
+function ReviewFields({ caseId, onSaved }: { caseId: number; onSaved: () => void }) {
+  const hasResult = useHasResult(caseId);
   const queryClient = useQueryClient();
   const createReview = useCreateReview(caseId);
   const announce = useAnnounce();
@@ -91,7 +128,7 @@ export function ReviewForm({ caseId }: { caseId: number }) {
     setError,
     control,
     reset,
-    formState: { errors, isSubmitting, isSubmitSuccessful },
+    formState: { errors, isSubmitting },
   } = useForm<Values>({
     resolver: zodResolver(schema),
     defaultValues: {
@@ -112,6 +149,7 @@ export function ReviewForm({ caseId }: { caseId: number }) {
       });
       reset();
       announce("Review saved.");
+      onSaved();
     } catch (error) {
       if (error instanceof ApiError) {
         for (const field of FIELDS) {
@@ -135,14 +173,14 @@ export function ReviewForm({ caseId }: { caseId: number }) {
           <FieldError>{errors.root.message}</FieldError>
         </div>
       )}
-      {isSubmitSuccessful && !errors.root && (
-        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">
-          Review saved.
+      {!hasResult && (
+        <p className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-700">
+          Results are not ready yet; you can still record your own assessment.
         </p>
       )}
       <fieldset disabled={isSubmitting} className="space-y-4">
         <RadioGroup
-          legend="Agreement with the model"
+          legend="Do you agree with the model's results for this case?"
           name="agreement"
           options={AGREEMENTS}
           error={errors.agreement?.message}
