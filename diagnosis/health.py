@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count
 
 from diagnosis.models import Prediction
-from ml.models import ModelVersion
+from ml.models import ModelVersion, TrainingRun
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +95,47 @@ def active_model() -> dict[str, Any] | None:
     return {"id": version.pk, "name": version.name, "activated_at": version.activated_at}
 
 
+def latest_training() -> dict[str, Any] | None:
+    run = TrainingRun.objects.order_by("-created_at", "-id").first()
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "phase": run.phase,
+        "epoch": run.epoch,
+        "total_epochs": run.total_epochs,
+        "started_at": run.started_at,
+    }
+
+
+def model_message(model: dict[str, Any] | None, training: dict[str, Any] | None) -> str:
+    """Describe in one or two sentences which model classifies photos, or how to get one."""
+    if model is not None:
+        return f"Model {model['name']} is active."
+
+    train_command = "python manage.py train_model --data DIR --activate"
+    if training is None:
+        return f"No model is active. Train one with: {train_command}"
+
+    if training["status"] == TrainingRun.Status.RUNNING:
+        progress = "starting"
+        if training["total_epochs"]:
+            progress = f"epoch {training['epoch']} of {training['total_epochs']}"
+        return (
+            f"No model is active. A model is being trained ({progress}); photos are classified as soon as it is "
+            "active."
+        )
+    if training["status"] == TrainingRun.Status.PENDING:
+        return "No model is active. A training run is waiting to start; photos are classified as soon as it is active."
+    if training["status"] == TrainingRun.Status.SUCCEEDED:
+        return (
+            f"No model is active. Training run {training['id']} finished; activate its model with: "
+            "python manage.py activate_model VERSION"
+        )
+    return f"No model is active. The last training run failed. Train one with: {train_command}"
+
+
 def report() -> dict[str, Any]:
     """
     Run every check. ``status`` is "ok" when everything works, "degraded" when the database works but the broker
@@ -106,6 +147,7 @@ def report() -> dict[str, Any]:
 
     try:
         model = active_model()
+        training = latest_training()
         counts = prediction_counts()
     except DatabaseError as exc:
         # Reachable but unusable, for example before migrations ran.
@@ -123,4 +165,6 @@ def report() -> dict[str, Any]:
         "workers": {"count": len(workers) if workers is not None else None, "names": workers or []},
         "predictions": counts,
         "active_model": model,
+        "training": training,
+        "message": model_message(model, training),
     }

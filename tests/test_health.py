@@ -2,8 +2,11 @@
 
 import pytest
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from diagnosis import health
+from diagnosis.api.screening.health_serializers import HealthSerializer
+from ml.models import TrainingRun
 from oralcare.celery import app as celery_app
 from tests.conftest_services import free_port
 from tests.screening_data import model_version_row
@@ -107,3 +110,74 @@ def test_report_is_cached_briefly(api, monkeypatch, broker_down):
     api.get("/api/health/")
 
     assert len(calls) == 1
+
+
+def test_no_model_no_training_says_how_to_train(api_as, clinician, broker_down):
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["active_model"] is None
+    assert body["training"] is None
+    assert body["message"].startswith("No model is active.")
+    assert "python manage.py train_model --data DIR --activate" in body["message"]
+
+
+def test_no_model_running_training_reports_epoch(api_as, clinician, broker_down):
+    started_at = timezone.now()
+    run = TrainingRun.objects.create(
+        status=TrainingRun.Status.RUNNING, phase="head", epoch=3, total_epochs=19, started_at=started_at
+    )
+
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["training"]["id"] == run.pk
+    assert body["training"]["status"] == "running"
+    assert body["training"]["phase"] == "head"
+    assert body["training"]["epoch"] == 3
+    assert body["training"]["total_epochs"] == 19
+    assert body["training"]["started_at"] is not None
+    assert body["message"] == (
+        "No model is active. A model is being trained (epoch 3 of 19); photos are classified as soon as it is active."
+    )
+
+
+def test_training_is_the_latest_run(api_as, clinician, broker_down):
+    TrainingRun.objects.create(status=TrainingRun.Status.FAILED)
+    latest = TrainingRun.objects.create(status=TrainingRun.Status.SUCCEEDED)
+
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["training"]["id"] == latest.pk
+    assert "activate_model" in body["message"]
+
+
+def test_failed_training_says_how_to_train(api_as, clinician, broker_down):
+    TrainingRun.objects.create(status=TrainingRun.Status.FAILED)
+
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert "failed" in body["message"]
+    assert "train_model --data DIR --activate" in body["message"]
+
+
+def test_active_model_message_names_it(api_as, clinician, broker_down):
+    model_version_row(name="mobilenet-2026-12")
+
+    body = api_as(clinician).get("/api/health/").json()
+
+    assert body["message"] == "Model mobilenet-2026-12 is active."
+
+
+def test_anonymous_gets_no_training(api, broker_down):
+    TrainingRun.objects.create(status=TrainingRun.Status.RUNNING, epoch=3, total_epochs=19)
+
+    assert api.get("/api/health/").json() == {"status": "degraded"}
+
+
+def test_report_matches_schema_serializer(api_as, clinician, broker_down):
+    TrainingRun.objects.create(status=TrainingRun.Status.RUNNING, epoch=1, total_epochs=5)
+    body = api_as(clinician).get("/api/health/").json()
+
+    serializer = HealthSerializer(data=body)
+
+    assert serializer.is_valid(), serializer.errors
+    assert set(body) <= set(HealthSerializer().fields)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diagnosis import audit, health, screening
+from diagnosis.api.screening.health_serializers import HealthSerializer
 from diagnosis.api.screening.serializers import PredictionSerializer
 from diagnosis.models import Image, Prediction
 from oralcare.api import error_response
@@ -97,14 +98,15 @@ class ImageHeatmapView(APIView):
 
 class HealthView(APIView):
     """
-    The service's health. Anyone gets the overall status; signed-in users also get the details of each check.
+    The service's health. Anyone gets the overall status; signed-in users also get the details of each check, the
+    latest training run and a message that says which model is active or, when none is, how to get one.
     Returns 503 when the database is down, since nothing works then, and 200 otherwise.
     """
 
     permission_classes = [permissions.AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
     def get(self, request: Request) -> Response:
         result = health.cached_report()
         http_status = status.HTTP_503_SERVICE_UNAVAILABLE if result["status"] == "unavailable" else status.HTTP_200_OK

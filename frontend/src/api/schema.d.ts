@@ -169,7 +169,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The service's health. Anyone gets the overall status; signed-in users also get the details of each check.
+         * @description The service's health. Anyone gets the overall status; signed-in users also get the details of each check, the
+         *     latest training run and a message that says which model is active or, when none is, how to get one.
          *     Returns 503 when the database is down, since nothing works then, and 200 otherwise.
          */
         get: operations["health_retrieve"];
@@ -522,6 +523,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActiveModel: {
+            id: number;
+            name: string;
+            /** Format: date-time */
+            activated_at: string | null;
+        };
         /**
          * @description * `agree` - Agree with the model
          *     * `disagree` - Disagree with the model
@@ -529,6 +536,17 @@ export interface components {
          * @enum {string}
          */
         AgreementEnum: "agree" | "disagree" | "unsure";
+        BrokerCheck: {
+            ok: boolean;
+            /** @description Broker transport, for example redis or filesystem. */
+            transport: string;
+            /** @description Name of the task queue. */
+            queue: string;
+            /** @description Tasks waiting in the queue; null when unknown. */
+            queue_length: number | null;
+            /** @description Why the check failed; only present when ok is false. */
+            error?: string;
+        };
         Case: {
             readonly id: number;
             /** @description The patient's id. */
@@ -605,6 +623,11 @@ export interface components {
             /** @description The CSRF token. Send it back in the X-CSRFToken header of every POST, PUT, PATCH and DELETE. */
             csrf_token: string;
         };
+        DatabaseCheck: {
+            ok: boolean;
+            /** @description Why the check failed; only present when ok is false. */
+            error?: string;
+        };
         /** @description The error body, for the OpenAPI schema: views list it as the response of their 4xx status codes. */
         Error: {
             /** @description Stable machine-readable error code, for example 'invalid' or 'not_found'. */
@@ -634,6 +657,35 @@ export interface components {
          * @enum {string}
          */
         ExposureEnum: "never" | "former" | "current" | "unknown";
+        /** @description The health report. Anonymous callers get only status; signed-in users also get the checks. */
+        Health: {
+            /**
+             * @description ok when everything works, degraded when the database works but the broker is unreachable, no worker replies or no model is active, unavailable when the database is down.
+             *
+             *     * `ok` - ok
+             *     * `degraded` - degraded
+             *     * `unavailable` - unavailable
+             */
+            status: components["schemas"]["HealthStatusEnum"];
+            database?: components["schemas"]["DatabaseCheck"];
+            broker?: components["schemas"]["BrokerCheck"];
+            workers?: components["schemas"]["Workers"];
+            /** @description Open predictions by status. */
+            predictions?: components["schemas"]["OpenPredictionCounts"];
+            /** @description null when no model is active. */
+            active_model?: components["schemas"]["ActiveModel"] | null;
+            /** @description The latest training run, or null when there has been none. */
+            training?: components["schemas"]["LatestTraining"] | null;
+            /** @description Which model classifies photos or, when none is active, how to get one. */
+            message?: string;
+        };
+        /**
+         * @description * `ok` - ok
+         *     * `degraded` - degraded
+         *     * `unavailable` - unavailable
+         * @enum {string}
+         */
+        HealthStatusEnum: "ok" | "degraded" | "unavailable";
         /**
          * @description * `not_done` - Not done
          *     * `pending` - Pending
@@ -680,6 +732,17 @@ export interface components {
          * @enum {string}
          */
         LabelEnum: "high_risk" | "uncertain" | "low_risk";
+        LatestTraining: {
+            id: number;
+            status: components["schemas"]["TrainingRunStatusEnum"];
+            /** @description head, fine_tune, calibrate or evaluate; empty before the first epoch. */
+            phase: string;
+            epoch: number;
+            /** @description Maximum epochs of all phases (early stopping may end sooner); 0 when unknown. */
+            total_epochs: number;
+            /** Format: date-time */
+            started_at: string | null;
+        };
         /**
          * @description * `upper_lip` - Upper lip
          *     * `lower_lip` - Lower lip
@@ -771,6 +834,11 @@ export interface components {
          * @enum {string}
          */
         ModelVersionStatusEnum: "candidate" | "active" | "retired";
+        OpenPredictionCounts: {
+            waiting_for_model: number;
+            queued: number;
+            running: number;
+        };
         PaginatedCaseList: {
             /** @example 123 */
             count: number;
@@ -1182,6 +1250,11 @@ export interface components {
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly username: string;
             readonly full_name: string;
+        };
+        Workers: {
+            /** @description Workers that replied to a ping; null when unknown. */
+            count: number | null;
+            names: string[];
         };
     };
     responses: never;
@@ -1681,9 +1754,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             503: {
@@ -1691,9 +1762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
         };
