@@ -414,3 +414,30 @@ def test_models_page_explains_missing_model(page: Any, sign_in_as: Any, clinicia
     page.reload()
     expect(page.get_by_text("A model is being trained (epoch 3 of 19)")).to_be_visible()
     expect(page.get_by_text("administrator activates")).to_have_count(0)
+
+
+def test_send_for_review_then_specialist_closes(page: Any, sign_in_as: Any, clinic: Any, case: Any) -> None:
+    specialist = UserFactory(
+        username="dr.osei", first_name="Kofi", last_name="Osei", clinic=clinic, clinic__role=Membership.Role.SPECIALIST
+    )
+    sign_in_as(case.clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    page.get_by_label("Specialist (optional)").select_option(str(specialist.pk))
+    page.get_by_role("button", name="Send for specialist review").click()
+    expect(page.get_by_role("status").filter(has_text="Sent to Kofi Osei for review.")).to_be_visible()
+    expect(page.get_by_role("button", name="Return to clinician (reopen)")).to_be_visible()
+    expect(page.get_by_role("button", name="Reopen case")).to_have_count(0)
+
+    page.context.clear_cookies()
+    sign_in_as(specialist)
+    page.goto(f"/cases/view/?id={case.pk}")
+    page.get_by_label("Agree with the model", exact=True).check()
+    page.get_by_label("No action").check()
+    page.get_by_role("button", name="Save review").click()
+
+    saved = page.get_by_role("region", name="Reviews")
+    expect(saved.get_by_role("button", name="Return to clinician (reopen)")).to_be_visible()
+    saved.get_by_role("button", name="Close case").click()
+    expect(page.get_by_text("Closed", exact=True).first).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED

@@ -9,6 +9,7 @@ import { Field, inputClasses } from "@/components/Field";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useMe } from "@/features/auth/api";
+import { cn } from "@/lib/cn";
 import { formatDate } from "@/lib/format";
 import { LESION_SITES, labelOf } from "@/lib/labels";
 import { useCase, useCaseImages, useChangeCaseStatus } from "./api";
@@ -70,7 +71,10 @@ export function CaseView({ id }: { id: number | null }) {
             Reviews
           </h2>
           <ReviewList caseId={item.id} />
-          <ReviewForm caseId={item.id} />
+          <ReviewForm
+            caseId={item.id}
+            afterSave={item.status === "awaiting_review" ? <StatusActions item={item} compact /> : null}
+          />
         </section>
       </div>
     </>
@@ -109,25 +113,51 @@ function Photos({ caseId }: { caseId: number }) {
   );
 }
 
-const ACTION_LABELS: Record<CaseStatus, string> = {
-  awaiting_review: "Send for specialist review",
-  closed: "Close case",
-  open: "Reopen case",
-};
+/** The button text for a status change; going back to open reads differently from a closed case. */
+function actionLabel(current: CaseStatus, next: CaseStatus): string {
+  if (next === "awaiting_review") {
+    return "Send for specialist review";
+  }
+  if (next === "closed") {
+    return "Close case";
+  }
+  return current === "awaiting_review" ? "Return to clinician (reopen)" : "Reopen case";
+}
+
+function sentMessage(updated: CaseDetail): string {
+  const specialist = updated.assigned_specialist_detail;
+  return specialist
+    ? `Sent to ${specialist.full_name || specialist.username} for review.`
+    : "Sent for review by any specialist of the clinic.";
+}
 
 /** Offer the status changes the case allows, with a choice of specialist when it is sent for review. */
-function StatusActions({ item }: { item: CaseDetail }) {
+function StatusActions({ item, compact = false }: { item: CaseDetail; compact?: boolean }) {
   const change = useChangeCaseStatus(item.id);
   const me = useMe();
   const specialists = (me.data?.memberships ?? [])
     .filter((membership) => membership.clinic.id === item.clinic)
     .flatMap((membership) => membership.specialists);
   const [specialist, setSpecialist] = useState("");
-  const nextStatuses = item.allowed_next_statuses.filter((status): status is CaseStatus => status in ACTION_LABELS);
+  const [sent, setSent] = useState<string | null>(null);
+  const nextStatuses = item.allowed_next_statuses.filter(
+    (status): status is CaseStatus => status === "open" || status === "awaiting_review" || status === "closed",
+  );
+
+  const onChange = (status: CaseStatus) => {
+    setSent(null);
+    const body =
+      status === "awaiting_review"
+        ? { status, assigned_specialist: specialist ? Number(specialist) : null }
+        : { status };
+    change.mutate(body, {
+      onSuccess: (updated) => setSent(status === "awaiting_review" ? sentMessage(updated) : null),
+    });
+  };
 
   return (
-    <div className="flex flex-col items-start gap-2 sm:items-end">
-      {nextStatuses.includes("awaiting_review") && specialists.length > 0 && (
+    <div className={cn("flex flex-col items-start gap-2", !compact && "sm:items-end")}>
+      {!compact && nextStatuses.includes("awaiting_review") && specialists.length > 0 && (
         <div className="w-full sm:w-64">
           <Field label="Specialist" optional>
             <select className={inputClasses} value={specialist} onChange={(event) => setSpecialist(event.target.value)}>
@@ -143,22 +173,16 @@ function StatusActions({ item }: { item: CaseDetail }) {
       )}
       <div className="flex flex-wrap gap-2">
         {nextStatuses.map((status) => (
-          <Button
-            key={status}
-            variant="secondary"
-            disabled={change.isPending}
-            onClick={() =>
-              change.mutate(
-                status === "awaiting_review"
-                  ? { status, assigned_specialist: specialist ? Number(specialist) : null }
-                  : { status },
-              )
-            }
-          >
-            {ACTION_LABELS[status]}
+          <Button key={status} variant="secondary" disabled={change.isPending} onClick={() => onChange(status)}>
+            {actionLabel(item.status, status)}
           </Button>
         ))}
       </div>
+      {sent && (
+        <p role="status" className="text-sm text-emerald-900">
+          {sent}
+        </p>
+      )}
       {change.isError && (
         <p role="alert" className="text-sm text-red-800">
           {messageOf(change.error)}

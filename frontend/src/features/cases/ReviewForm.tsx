@@ -2,7 +2,7 @@
 
 import { zodResolver } from "@hookform/resolvers/zod";
 import { type QueryClient, useQueries, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
 import { ApiError, messageOf } from "@/api/errors";
@@ -99,18 +99,21 @@ function useHasResult(caseId: number): boolean {
 }
 
 /** Offer the review form; after a save, collapse it behind a status so an empty form does not look unsaved. */
-export function ReviewForm({ caseId }: { caseId: number }) {
+export function ReviewForm({ caseId, afterSave }: { caseId: number; afterSave?: ReactNode }) {
   const [saved, setSaved] = useState(false);
 
   if (saved) {
     return (
-      <div className="flex flex-wrap items-center gap-3">
-        <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">
-          Review saved. It is listed above.
-        </p>
-        <Button variant="secondary" onClick={() => setSaved(false)}>
-          Record another review
-        </Button>
+      <div className="space-y-3">
+        <div className="flex flex-wrap items-center gap-3">
+          <p role="status" className="rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-900">
+            Review saved. It is listed above.
+          </p>
+          <Button variant="secondary" onClick={() => setSaved(false)}>
+            Record another review
+          </Button>
+        </div>
+        {afterSave}
       </div>
     );
   }
