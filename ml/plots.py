@@ -52,21 +52,22 @@ def roc_curve(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> P
 
 
 def confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path, *, title: str) -> Path:
-    figure, axis = plt.subplots(figsize=(4.5, 4))
+    figure, axis = plt.subplots(figsize=(5, 4.5))
     values = np.asarray(matrix)
     axis.imshow(values, cmap="Blues")
     for row in range(2):
         for column in range(2):
             axis.text(column, row, str(values[row, column]), ha="center", va="center", fontsize=14)
-    axis.set_xticks([0, 1], [f"predicted {name}" for name in class_names])
-    axis.set_yticks([0, 1], [f"actual {name}" for name in class_names])
+    # Two-line labels, because tight_layout leaves too little room left of the square image for one-line ones.
+    axis.set_xticks([0, 1], [f"predicted\n{name}" for name in class_names])
+    axis.set_yticks([0, 1], [f"actual\n{name}" for name in class_names])
     axis.set_title(title)
     return _save(figure, path)
 
 
 def reliability_diagram(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> Path:
     """Plot observed cancer frequency against mean predicted probability per bin, one line per curve."""
-    figure, axis = plt.subplots(figsize=(5, 5))
+    figure, axis = plt.subplots(figsize=(5, 6.5))
     axis.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect calibration")
     for name, (probability, labels) in curves.items():
         rows = calibration.reliability_bins(probability, labels)
@@ -80,12 +81,13 @@ def reliability_diagram(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: 
     axis.set_xlabel("mean predicted P(cancer)")
     axis.set_ylabel("observed share of cancer")
     axis.set_title("Reliability diagram")
-    axis.legend(loc="upper left")
+    # Below the axes, because miscalibrated curves can pass through any corner of the plot.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12))
     return _save(figure, path)
 
 
 def _save(figure: Any, path: Path) -> Path:
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(figure)
     return path
