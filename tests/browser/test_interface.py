@@ -398,8 +398,17 @@ def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinici
 
     card.get_by_label("Reason for excluding").fill("Wrong patient")
     card.get_by_role("button", name="Exclude photo").click()
+    expect(card.get_by_text("Exclude Photo 1 because “Wrong patient”?")).to_be_visible()
+    assert not case.images.get().is_excluded
+    card.get_by_role("button", name="Confirm exclusion").click()
 
     expect(page.get_by_test_id("image-card")).to_have_count(0)
+    expect(page.get_by_text("1 photo excluded")).to_be_visible()
+    page.get_by_role("button", name="Show excluded photos").click()
+    excluded = page.get_by_test_id("excluded-photo")
+    expect(excluded).to_have_count(1)
+    expect(excluded).to_contain_text("lesion.jpg")
+    expect(excluded).to_contain_text("Wrong patient")
     image = case.images.get()
     assert image.is_excluded
     assert image.excluded_reason == "Wrong patient"

@@ -3,14 +3,14 @@
 import Link from "next/link";
 import { messageOf } from "@/api/errors";
 import { useState } from "react";
-import type { CaseDetail, CaseStatus } from "@/api/types";
+import type { CaseDetail, CaseImage, CaseStatus } from "@/api/types";
 import { Button } from "@/components/Button";
 import { Field, inputClasses } from "@/components/Field";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useMe } from "@/features/auth/api";
 import { cn } from "@/lib/cn";
-import { formatDate } from "@/lib/format";
+import { formatDate, formatDateTime } from "@/lib/format";
 import { LESION_SITES, labelOf } from "@/lib/labels";
 import { useCase, useCaseImages, useChangeCaseStatus } from "./api";
 import { CaseStatusBadge } from "./badges";
@@ -91,16 +91,21 @@ function Photos({ caseId }: { caseId: number }) {
     content = <ErrorState error={images.error} onRetry={() => void images.refetch()} />;
   } else {
     const visible = images.data.filter((image) => !image.is_excluded);
-    content =
-      visible.length === 0 ? (
-        <EmptyState title="No photos yet.">Add photos above; each one is analysed as soon as it arrives.</EmptyState>
-      ) : (
-        <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          {visible.map((image, index) => (
-            <ImageCard key={image.id} image={image} index={index} />
-          ))}
-        </div>
-      );
+    const excluded = images.data.filter((image) => image.is_excluded);
+    content = (
+      <>
+        {visible.length === 0 ? (
+          <EmptyState title="No photos yet.">Add photos above; each one is analysed as soon as it arrives.</EmptyState>
+        ) : (
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {visible.map((image, index) => (
+              <ImageCard key={image.id} image={image} index={index} />
+            ))}
+          </div>
+        )}
+        {excluded.length > 0 && <ExcludedPhotos images={excluded} />}
+      </>
+    );
   }
 
   return (
@@ -110,6 +115,48 @@ function Photos({ caseId }: { caseId: number }) {
       </h2>
       {content}
     </section>
+  );
+}
+
+/** Count the excluded photos and list them on request, greyed, with the reason each was excluded. */
+function ExcludedPhotos({ images }: { images: CaseImage[] }) {
+  const [shown, setShown] = useState(false);
+
+  return (
+    <div className="mt-4 text-sm">
+      <div className="flex flex-wrap items-center gap-3">
+        <p className="text-slate-700">
+          {images.length} {images.length === 1 ? "photo" : "photos"} excluded
+        </p>
+        <Button variant="secondary" aria-expanded={shown} onClick={() => setShown(!shown)}>
+          {shown ? "Hide excluded photos" : "Show excluded photos"}
+        </Button>
+      </div>
+      {shown && (
+        <ul className="mt-3 space-y-2" aria-label="Excluded photos">
+          {images.map((image) => (
+            <li
+              key={image.id}
+              className="flex items-center gap-3 rounded-md border border-slate-200 bg-slate-50 p-2 text-slate-600"
+              data-testid="excluded-photo"
+            >
+              {/* eslint-disable-next-line @next/next/no-img-element -- private API images, no optimiser in a static export */}
+              <img
+                src={image.thumbnail_url ?? image.file_url ?? `/api/images/${image.id}/file/`}
+                alt=""
+                className="size-12 shrink-0 rounded object-cover opacity-50 grayscale"
+              />
+              <span className="min-w-0">
+                <span className="block font-medium break-words">{image.original_filename || `Photo ${image.id}`}</span>
+                <span className="block break-words">
+                  Excluded {formatDateTime(image.excluded_at)}: {image.excluded_reason || "no reason recorded"}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 

@@ -87,13 +87,15 @@ function latestResultId(queryClient: QueryClient, caseId: number): number | null
 function useHasResult(caseId: number): boolean {
   const images = useCaseImages(caseId);
   const live = useQueries({
-    queries: (images.data ?? []).map((image) => ({
-      queryKey: caseKeys.image(image.id),
-      queryFn: ({ signal }: { signal: AbortSignal }) => apiRequest<CaseImage>(`/api/images/${image.id}/`, { signal }),
-      initialData: image,
-      // The photo cards poll these queries; this observer only reads them.
-      enabled: false,
-    })),
+    queries: (images.data ?? [])
+      .filter((image) => !image.is_excluded)
+      .map((image) => ({
+        queryKey: caseKeys.image(image.id),
+        queryFn: ({ signal }: { signal: AbortSignal }) => apiRequest<CaseImage>(`/api/images/${image.id}/`, { signal }),
+        initialData: image,
+        // The photo cards poll these queries; this observer only reads them.
+        enabled: false,
+      })),
   });
   return live.some((query) => query.data?.latest_prediction?.status === "succeeded");
 }

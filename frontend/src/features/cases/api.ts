@@ -41,11 +41,17 @@ export function useCase(id: number | null) {
   });
 }
 
+/** The case's photos, excluded ones included (marked by `is_excluded`), so the page can list them apart. */
 export function useCaseImages(id: number | null) {
   return useQuery({
     queryKey: caseKeys.images(id ?? 0),
     queryFn: async ({ signal }) =>
-      listOf(await apiRequest<Paginated<CaseImage> | CaseImage[]>(`/api/cases/${id}/images/`, { signal })),
+      listOf(
+        await apiRequest<Paginated<CaseImage> | CaseImage[]>(`/api/cases/${id}/images/`, {
+          query: { include_excluded: 1 },
+          signal,
+        }),
+      ),
     enabled: id !== null,
   });
 }
