@@ -12,7 +12,7 @@ from django.contrib.sessions.models import Session
 
 from accounts.models import Membership
 from diagnosis.models import Case, Patient, Review
-from ml.models import TrainingRun
+from ml.models import ModelVersion, TrainingRun
 from tests.browser.conftest import run_axe
 from tests.factories import PASSWORD, CaseFactory, ClinicFactory, PatientFactory, UserFactory
 
@@ -450,3 +450,39 @@ def test_send_for_review_then_specialist_closes(page: Any, sign_in_as: Any, clin
     expect(page.get_by_text("Closed", exact=True).first).to_be_visible()
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
+
+
+def test_models_page_labels_metrics(page: Any, sign_in_as: Any, clinician: Any) -> None:
+    run = TrainingRun.objects.create(
+        status=TrainingRun.Status.SUCCEEDED, epoch=19, total_epochs=19, parameters={"target_sensitivity": "0.95"}
+    )
+    test_metrics = {
+        "images": 161,
+        "sensitivity": 0.9403,
+        "specificity": 0.9787,
+        "ppv": 0.9692,
+        "roc_auc": 0.9741,
+        "confidence_intervals": {"sensitivity": [0.8769, 0.9859], "roc_auc": [0.9454, 0.9948]},
+    }
+    ModelVersion.objects.create(
+        name="card-check",
+        status=ModelVersion.Status.ACTIVE,
+        directory="/nonexistent",
+        model_file="/nonexistent/model.keras",
+        threshold=0.403,
+        uncertain_low=0.29,
+        uncertain_high=0.527,
+        metrics={"test": test_metrics, "runtime": {"served": "tflite", "single_image_ms_p50": 1.76}},
+        training_run=run,
+    )
+    sign_in_as(clinician)
+    page.goto("/models/")
+
+    table = page.get_by_role("table", name="Test set (held out)")
+    expect(table.get_by_role("row", name=re.compile("PPV \\(positive predictive value\\)"))).to_contain_text("96.9%")
+    sensitivity = table.get_by_role("row", name=re.compile("Sensitivity"))
+    expect(sensitivity).to_contain_text("95% CI 87.7%–98.6%")
+    expect(sensitivity).to_contain_text("Below the target sensitivity of 95%")
+    expect(table.get_by_role("row", name=re.compile("Specificity"))).not_to_contain_text("Below the target")
+    expect(page.get_by_text("Single-photo latency (median)")).to_be_visible()
+    expect(page.get_by_text("evaluate the model on your clinic's own labelled photos")).to_be_visible()

@@ -4,8 +4,9 @@ import type { ModelVersion, TrainingRun } from "@/api/types";
 import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
-import { formatDateTime, formatProbability } from "@/lib/format";
+import { formatDateTime, formatPercent, formatProbability } from "@/lib/format";
 import { isRunning, useModelVersions, useTrainingRuns } from "./api";
+import { ModelMetrics } from "./ModelMetrics";
 
 export function ModelsView() {
   const versions = useModelVersions();
@@ -100,7 +101,16 @@ function TrainingRuns() {
   );
 }
 
+/** Read the target sensitivity the version's training run chose its threshold for, if the run is listed. */
+function useTargetSensitivity(version: ModelVersion): number | null {
+  const runs = useTrainingRuns();
+  const run = (runs.data ?? []).find((candidate) => candidate.id === version.training_run);
+  const target = Number(run?.parameters.target_sensitivity);
+  return Number.isFinite(target) && target > 0 && target <= 1 ? target : null;
+}
+
 function ActiveModel({ version }: { version: ModelVersion }) {
+  const targetSensitivity = useTargetSensitivity(version);
   const plots = Object.entries(version.plots ?? {}).map(([name, url]) => ({ name: name.replaceAll("_", " "), url }));
 
   return (
@@ -118,8 +128,9 @@ function ActiveModel({ version }: { version: ModelVersion }) {
           value={`${formatProbability(version.uncertain_low)} to ${formatProbability(version.uncertain_high)}`}
         />
         <Metric term="Activated" value={formatDateTime(version.activated_at)} />
+        {targetSensitivity !== null && <Metric term="Target sensitivity" value={formatPercent(targetSensitivity, 0)} />}
       </dl>
-      <Metrics metrics={version.metrics ?? {}} />
+      <ModelMetrics metrics={version.metrics ?? {}} targetSensitivity={targetSensitivity} />
       {plots.length > 0 && (
         <div>
           <h3 className="mb-2 font-semibold text-slate-900">Training plots</h3>
@@ -143,54 +154,6 @@ function Metric({ term, value }: { term: string; value: string }) {
     <div className="rounded-md bg-slate-50 p-3">
       <dt className="text-slate-600">{term}</dt>
       <dd className="text-base font-semibold text-slate-900">{value}</dd>
-    </div>
-  );
-}
-
-function formatMetric(value: unknown): string {
-  if (typeof value === "number") {
-    return value >= 0 && value <= 1 ? value.toFixed(3) : String(Math.round(value * 1000) / 1000);
-  }
-  return typeof value === "string" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
-}
-
-/** Metric groups (for example validation and test) as small tables; a flat object is one group. */
-function Metrics({ metrics }: { metrics: Record<string, unknown> }) {
-  const entries = Object.entries(metrics);
-  if (entries.length === 0) {
-    return <p className="text-sm text-slate-700">No metrics were recorded for this version.</p>;
-  }
-  const isGroup = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
-  const scalars = Object.fromEntries(entries.filter(([, value]) => !isGroup(value)));
-  const groups: [string, Record<string, unknown>][] = entries.filter(
-    (entry): entry is [string, Record<string, unknown>] => isGroup(entry[1]),
-  );
-  if (Object.keys(scalars).length > 0) {
-    groups.unshift(["Summary", scalars]);
-  }
-
-  return (
-    <div className="grid gap-4 md:grid-cols-2">
-      {groups.map(([group, values]) => (
-        <table key={group} className="w-full text-left text-sm">
-          <caption className="mb-1 text-left font-semibold text-slate-900 capitalize">
-            {group.replaceAll("_", " ")}
-          </caption>
-          <tbody>
-            {Object.entries(values)
-              .filter(([, value]) => typeof value !== "object" || value === null)
-              .map(([name, value]) => (
-                <tr key={name} className="border-b border-slate-100">
-                  <th scope="row" className="py-1 pr-4 font-normal text-slate-700">
-                    {name.replaceAll("_", " ")}
-                  </th>
-                  <td className="py-1 font-medium text-slate-900">{formatMetric(value)}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      ))}
     </div>
   );
 }
