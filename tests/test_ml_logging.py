@@ -15,7 +15,7 @@ def run_python(code: str, environment: dict[str, str]) -> str:
     return completed.stdout.strip()
 
 
-def test_importing_ml_hides_tensorflow_info_lines():
+def test_importing_ml_sets_tensorflow_log_level():
     environment = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
 
     output = run_python("import os, ml; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])", environment)
