@@ -14,7 +14,7 @@ import { caseKeys } from "./api";
 // The server's default ORALCARE_MAX_UPLOAD_BYTES; the server checks again and its own limit wins.
 const MAX_BYTES = 25 * 1024 * 1024;
 // Browsers leave the type empty for some HEIC files, so the name's extension is accepted as well.
-const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|heic|heif|tiff?|bmp|mpo)$/i;
+const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|heic|heif|tiff?|bmp|gif|mpo)$/i;
 
 type UploadState =
   | { kind: "uploading"; progress: number }
@@ -37,7 +37,7 @@ export function checkFile(file: File): string | null {
     return `This file is ${formatBytes(file.size)}; photos can be at most ${formatBytes(MAX_BYTES)}. Send a smaller copy.`;
   }
   if (!file.type.startsWith("image/") && !IMAGE_EXTENSIONS.test(file.name)) {
-    return "This is not a photo. Choose a JPEG, PNG, WebP or HEIC image.";
+    return "This is not a photo. Choose a JPEG, PNG, WebP, HEIC, TIFF, BMP or GIF image.";
   }
   return null;
 }
@@ -151,7 +151,9 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
           <FileButton label="Choose photos" disabled={disabled} onFiles={addFiles} />
           <FileButton label="Take a photo" capture disabled={disabled} onFiles={addFiles} />
         </div>
-        <p className="text-xs text-slate-600">JPEG, PNG, WebP or HEIC, up to {formatBytes(MAX_BYTES)} each.</p>
+        <p className="text-xs text-slate-600">
+          JPEG, PNG, WebP, HEIC; TIFF, BMP and GIF are converted. Up to {formatBytes(MAX_BYTES)} each.
+        </p>
       </div>
       {items.length > 0 && (
         <ul className="mt-4 space-y-2" aria-label="Uploads">
