@@ -220,6 +220,10 @@ def test_upload_shows_result_and_heatmap(
     expect(heatmap).to_be_visible()
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=heatmap.element_handle())
     expect(card.get_by_role("button", name="Hide heat map")).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_test_id("heatmap-key")).to_contain_text("Red: regions that most raised the estimate")
+    names = page.get_by_test_id("original-filename")
+    expect(names.filter(has_text="lesion.jpg")).to_have_count(1)
+    expect(names.filter(has_text="cheek.png")).to_have_count(1)
 
 
 def test_submit_review(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
@@ -308,6 +312,7 @@ def test_phone_layout_has_no_horizontal_scroll(
         expect(page.get_by_role("heading", name=re.compile(re.escape(heading))).first).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{path} scrolls sideways at {PHONE['width']} px: {width} px wide"
+        expect(page.get_by_test_id("signed-in-user")).to_contain_text("dr.ade · Riverside Dental")
 
 
 def test_camera_input_accepts_phone_camera(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
@@ -318,6 +323,7 @@ def test_camera_input_accepts_phone_camera(page: Any, sign_in_as: Any, clinician
     expect(camera).to_have_attribute("capture", "environment")
     expect(camera).to_have_attribute("accept", "image/*")
     expect(camera).to_have_attribute("multiple", "")
+    expect(page.get_by_test_id("drop-zone")).to_contain_text("JPEG, PNG, WebP, HEIC; TIFF, BMP and GIF are converted")
 
 
 def test_key_pages_pass_accessibility_check(

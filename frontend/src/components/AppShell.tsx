@@ -55,6 +55,12 @@ export function AppShell({ children }: { children: ReactNode }) {
               })}
             </ul>
           </nav>
+          {me.data && (
+            <p className="order-4 w-full text-sm text-slate-700 md:hidden" data-testid="signed-in-user">
+              Signed in as {me.data.username}
+              {clinicNames && <span className="text-slate-500"> · {clinicNames}</span>}
+            </p>
+          )}
           <div className="ml-auto flex items-center gap-3 text-sm">
             {me.data && (
               <span className="hidden text-slate-700 md:inline">

@@ -51,9 +51,16 @@ export function ImageCard({ image: initial, index }: { image: CaseImage; index: 
       </div>
       <div className="space-y-3 p-4">
         <div className="flex flex-wrap items-center justify-between gap-2">
-          <h3 id={`image-${image.id}-title`} className="font-medium text-slate-900">
-            {name}
-          </h3>
+          <div className="min-w-0">
+            <h3 id={`image-${image.id}-title`} className="font-medium text-slate-900">
+              {name}
+            </h3>
+            {image.original_filename && (
+              <p className="text-xs break-all text-slate-600" data-testid="original-filename">
+                {image.original_filename}
+              </p>
+            )}
+          </div>
           <PredictionBadge prediction={prediction} />
         </div>
         {heatmapUrl && (
@@ -61,6 +68,7 @@ export function ImageCard({ image: initial, index }: { image: CaseImage; index: 
             {showHeatmap ? "Hide heat map" : "Show heat map"}
           </Button>
         )}
+        {heatmapUrl && showHeatmap && <HeatmapKey />}
         <QualityWarnings image={image} />
         <PredictionState imageId={image.id} prediction={prediction} />
         {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
@@ -88,6 +96,16 @@ function useAnnounceChanges(name: string, prediction: Prediction | null) {
       announce(`${name}: analysis failed.`);
     }
   }, [announce, name, prediction?.status, prediction?.label]);
+}
+
+/** The colour key of the heat map, which uses matplotlib's "jet" colour map (ml/gradcam.py). */
+function HeatmapKey() {
+  return (
+    <div className="text-xs text-slate-700" data-testid="heatmap-key">
+      <div aria-hidden="true" className="h-2 rounded-sm bg-linear-to-r from-[#00007f] via-[#7fff7f] to-[#7f0000]" />
+      <p className="mt-1">Red: regions that most raised the estimate; blue: least.</p>
+    </div>
+  );
 }
 
 function QualityWarnings({ image }: { image: CaseImage }) {
