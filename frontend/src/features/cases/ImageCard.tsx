@@ -159,11 +159,12 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
   }
 }
 
-function ResultRow({ term, value }: { term: string; value: string }) {
+/** One term and value; a short value stays on its term's line, a long one (a version name) may wrap below it. */
+function ResultRow({ term, value, long = false }: { term: string; value: string; long?: boolean }) {
   return (
-    <div className="flex items-baseline justify-between gap-x-3">
+    <div className={cn("flex items-baseline justify-between gap-x-3", long && "flex-wrap")}>
       <dt className="min-w-0">{term}</dt>
-      <dd className="shrink-0 font-semibold whitespace-nowrap">{value}</dd>
+      <dd className={cn("font-semibold", long ? "min-w-0 break-all" : "shrink-0 whitespace-nowrap")}>{value}</dd>
     </div>
   );
 }
@@ -200,7 +201,7 @@ export function ResultCard({ prediction }: { prediction: Prediction }) {
       <p className="text-lg font-semibold">{riskText(prediction.label)}</p>
       <dl className="mt-2 space-y-1 text-sm">
         <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
-        <ResultRow term="Model version" value={prediction.model_version || "unknown"} />
+        <ResultRow term="Model version" value={prediction.model_version || "unknown"} long />
       </dl>
       <p className="mt-2 text-sm" data-testid="decision-band">
         {version
