@@ -160,7 +160,7 @@ function ExcludedPhotos({ images }: { images: CaseImage[] }) {
   );
 }
 
-/** The button text for a status change; going back to open reads differently from a closed case. */
+/** Return the button text for a status change; going back to open reads differently from a closed case. */
 function actionLabel(current: CaseStatus, next: CaseStatus): string {
   if (next === "awaiting_review") {
     return "Send for specialist review";

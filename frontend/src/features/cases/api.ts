@@ -41,7 +41,7 @@ export function useCase(id: number | null) {
   });
 }
 
-/** The case's photos, excluded ones included (marked by `is_excluded`), so the page can list them apart. */
+/** Fetch the case's photos, excluded ones included (marked by `is_excluded`), so the page can list them apart. */
 export function useCaseImages(id: number | null) {
   return useQuery({
     queryKey: caseKeys.images(id ?? 0),
