@@ -351,6 +351,9 @@ def test_expired_session_returns_to_page(page: Any, sign_in_as: Any, clinician: 
     sign_in_as(clinician)
     page.goto(f"/cases/view/?id={case.pk}")
     expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
+    # The page's own requests finish first, so only the save meets the ended session.
+    expect(page.get_by_text("No photos yet.")).to_be_visible()
+    expect(page.get_by_text("No reviews yet.")).to_be_visible()
 
     # The server ends the session, as it does when the session expires.
     Session.objects.all().delete()
