@@ -55,9 +55,12 @@ def confusion_matrix(matrix: list[list[int]], class_names: list[str], path: Path
     figure, axis = plt.subplots(figsize=(5, 4.5))
     values = np.asarray(matrix)
     axis.imshow(values, cmap="Blues")
+    # White counts on the dark cells, so a large count stays readable on the darkest blue.
+    dark = values > values.max() / 2
     for row in range(2):
         for column in range(2):
-            axis.text(column, row, str(values[row, column]), ha="center", va="center", fontsize=14)
+            color = "white" if dark[row, column] else "black"
+            axis.text(column, row, str(values[row, column]), ha="center", va="center", fontsize=14, color=color)
     # Two-line labels, because tight_layout leaves too little room left of the square image for one-line ones.
     axis.set_xticks([0, 1], [f"predicted\n{name}" for name in class_names])
     axis.set_yticks([0, 1], [f"actual\n{name}" for name in class_names])
