@@ -398,9 +398,13 @@ def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinici
     upload_input(page).set_input_files(
         files=[{"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("cancer")}]
     )
-
     card = page.get_by_test_id("image-card")
     expect(card).to_contain_text("Waiting for a model: analysed automatically when one is active.")
+    upload_input(page).set_input_files(
+        files=[{"name": "second.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("non_cancer")}]
+    )
+    expect(page.get_by_test_id("image-card")).to_have_count(2)
+    card = page.get_by_test_id("image-card").filter(has_text="lesion.jpg")
     card.get_by_text("Exclude Photo 1").click()
     card.get_by_role("button", name="Exclude photo").click()
     expect(card.get_by_text("Say why the photo is excluded")).to_be_visible()
@@ -408,17 +412,19 @@ def test_photo_waits_for_model_then_excluded(page: Any, sign_in_as: Any, clinici
     card.get_by_label("Reason for excluding").fill("Wrong patient")
     card.get_by_role("button", name="Exclude photo").click()
     expect(card.get_by_text("Exclude Photo 1 because “Wrong patient”?")).to_be_visible()
-    assert not case.images.get().is_excluded
+    assert not case.images.get(original_filename="lesion.jpg").is_excluded
     card.get_by_role("button", name="Confirm exclusion").click()
 
-    expect(page.get_by_test_id("image-card")).to_have_count(0)
+    remaining = page.get_by_test_id("image-card")
+    expect(remaining).to_have_count(1)
+    expect(remaining.get_by_role("heading", name="Photo 2")).to_be_visible()
     expect(page.get_by_text("1 photo excluded")).to_be_visible()
     page.get_by_role("button", name="Show excluded photos").click()
     excluded = page.get_by_test_id("excluded-photo")
     expect(excluded).to_have_count(1)
-    expect(excluded).to_contain_text("lesion.jpg")
+    expect(excluded).to_contain_text("Photo 1: lesion.jpg")
     expect(excluded).to_contain_text("Wrong patient")
-    image = case.images.get()
+    image = case.images.get(original_filename="lesion.jpg")
     assert image.is_excluded
     assert image.excluded_reason == "Wrong patient"
 

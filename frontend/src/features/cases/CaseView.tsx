@@ -90,6 +90,7 @@ function Photos({ caseId }: { caseId: number }) {
   } else if (images.isError) {
     content = <ErrorState error={images.error} onRetry={() => void images.refetch()} />;
   } else {
+    const numbers = photoNumbers(images.data);
     const visible = images.data.filter((image) => !image.is_excluded);
     const excluded = images.data.filter((image) => image.is_excluded);
     content = (
@@ -98,12 +99,12 @@ function Photos({ caseId }: { caseId: number }) {
           <EmptyState title="No photos yet.">Add photos above; each one is analysed as soon as it arrives.</EmptyState>
         ) : (
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-            {visible.map((image, index) => (
-              <ImageCard key={image.id} image={image} index={index} />
+            {visible.map((image) => (
+              <ImageCard key={image.id} image={image} number={numbers.get(image.id) ?? 0} />
             ))}
           </div>
         )}
-        {excluded.length > 0 && <ExcludedPhotos images={excluded} />}
+        {excluded.length > 0 && <ExcludedPhotos images={excluded} numbers={numbers} />}
       </>
     );
   }
@@ -118,8 +119,19 @@ function Photos({ caseId }: { caseId: number }) {
   );
 }
 
+/**
+ * Number the case's photos by upload order (uploaded_at, then id) among all of them, excluded ones included, so a
+ * photo keeps its number when another one is excluded.
+ */
+function photoNumbers(images: CaseImage[]): Map<number, number> {
+  const ordered = [...images].sort(
+    (first, second) => Date.parse(first.uploaded_at) - Date.parse(second.uploaded_at) || first.id - second.id,
+  );
+  return new Map(ordered.map((image, index) => [image.id, index + 1]));
+}
+
 /** Count the excluded photos and list them on request, greyed, with the reason each was excluded. */
-function ExcludedPhotos({ images }: { images: CaseImage[] }) {
+function ExcludedPhotos({ images, numbers }: { images: CaseImage[]; numbers: Map<number, number> }) {
   const [shown, setShown] = useState(false);
 
   return (
@@ -147,7 +159,10 @@ function ExcludedPhotos({ images }: { images: CaseImage[] }) {
                 className="size-12 shrink-0 rounded object-cover opacity-50 grayscale"
               />
               <span className="min-w-0">
-                <span className="block font-medium break-words">{image.original_filename || `Photo ${image.id}`}</span>
+                <span className="block font-medium break-words">
+                  Photo {numbers.get(image.id)}
+                  {image.original_filename ? `: ${image.original_filename}` : ""}
+                </span>
                 <span className="block break-words">
                   Excluded {formatDateTime(image.excluded_at)}: {image.excluded_reason || "no reason recorded"}
                 </span>

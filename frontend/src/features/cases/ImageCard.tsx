@@ -14,12 +14,12 @@ import { PredictionBadge } from "./badges";
 import { ExcludeForm } from "./ExcludeForm";
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
-export function ImageCard({ image: initial, index }: { image: CaseImage; index: number }) {
+export function ImageCard({ image: initial, number }: { image: CaseImage; number: number }) {
   const query = useImage(initial);
   const image = query.data;
   const prediction = image.latest_prediction ?? null;
   const [showHeatmap, setShowHeatmap] = useState(false);
-  const name = `Photo ${index + 1}`;
+  const name = `Photo ${number}`;
 
   useAnnounceChanges(name, prediction);
 
