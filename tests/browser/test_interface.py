@@ -36,6 +36,14 @@ def photo_bytes(kind: str = "cancer", *, seed: int = 3, image_format: str = "JPE
     return buffer.getvalue()
 
 
+def dark_photo_bytes() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 320), (4, 3, 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def clinic() -> Any:
     return ClinicFactory(name="Riverside Dental")
@@ -200,18 +208,23 @@ def test_upload_shows_result_and_heatmap(
         files=[
             {"name": "lesion.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes("cancer")},
             {"name": "cheek.png", "mimeType": "image/png", "buffer": photo_bytes("non_cancer", image_format="PNG")},
+            {"name": "dark.png", "mimeType": "image/png", "buffer": dark_photo_bytes()},
         ]
     )
 
     cards = page.get_by_test_id("image-card")
-    expect(cards).to_have_count(2)
+    expect(cards).to_have_count(3)
     results = page.get_by_role("region", name="Model result")
-    expect(results).to_have_count(2, timeout=RESULT_TIMEOUT_MS)
-    for index in range(2):
+    expect(results).to_have_count(3, timeout=RESULT_TIMEOUT_MS)
+    dark_result = cards.filter(has_text="dark.png").get_by_role("region", name="Model result")
+    expect(dark_result).to_contain_text("Photo quality problem: this result may be unreliable.")
+    for index in range(3):
         expect(results.nth(index)).to_contain_text("Estimated probability of cancer")
         expect(results.nth(index)).to_contain_text(tiny_active_model.name)
         expect(results.nth(index)).to_contain_text("not a diagnosis")
-        expect(results.nth(index)).to_contain_text(re.compile(r"Uncertain band .+–.+ \(referral threshold .+\)"))
+        expect(results.nth(index)).to_contain_text(
+            re.compile(r"Low risk below .+, uncertain from .+ to .+, high risk from .+\. Referral threshold .+\.")
+        )
     expect(page.get_by_test_id("announcer")).to_contain_text("Photo")
 
     card = cards.first

@@ -2,16 +2,20 @@
 
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { messageOf } from "@/api/errors";
-import type { CaseImage, Prediction } from "@/api/types";
+import type { CaseImage, ModelVersion, Prediction } from "@/api/types";
 import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
 import { cn } from "@/lib/cn";
 import { formatProbability, formatWait } from "@/lib/format";
 import { riskText } from "@/lib/labels";
-import { useModelVersions } from "@/features/models/api";
+import { useModelVersions, useTargetSensitivity } from "@/features/models/api";
 import { useImage, useReclassify } from "./api";
 import { PredictionBadge } from "./badges";
 import { ExcludeForm } from "./ExcludeForm";
+
+// Warnings from the photo's exposure and sharpness checks (diagnosis/intake.py), which can make an estimate unreliable.
+// The other warnings (a GIF's colours, an unread colour profile or orientation) do not mark the result.
+const QUALITY_PROBLEMS = new Set(["too_dark", "too_bright", "clipped", "blurry"]);
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
 export function ImageCard({ image: initial, number }: { image: CaseImage; number: number }) {
@@ -61,7 +65,8 @@ export function ImageCard({ image: initial, number }: { image: CaseImage; number
               </p>
             )}
           </div>
-          <PredictionBadge prediction={prediction} />
+          {/* A finished result names its label in the result card below, so the badge would repeat it. */}
+          {prediction?.status !== "succeeded" && <PredictionBadge prediction={prediction} />}
         </div>
         {heatmapUrl && (
           <Button variant="secondary" aria-pressed={showHeatmap} onClick={() => setShowHeatmap(!showHeatmap)}>
@@ -70,7 +75,11 @@ export function ImageCard({ image: initial, number }: { image: CaseImage; number
         )}
         {heatmapUrl && showHeatmap && <HeatmapKey />}
         <QualityWarnings image={image} />
-        <PredictionState imageId={image.id} prediction={prediction} />
+        <PredictionState
+          imageId={image.id}
+          prediction={prediction}
+          qualityProblem={(image.quality_warnings ?? []).some((warning) => QUALITY_PROBLEMS.has(warning.code))}
+        />
         {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
         <ExcludeForm image={image} name={name} />
       </div>
@@ -125,7 +134,15 @@ function QualityWarnings({ image }: { image: CaseImage }) {
   );
 }
 
-function PredictionState({ imageId, prediction }: { imageId: number; prediction: Prediction | null }) {
+function PredictionState({
+  imageId,
+  prediction,
+  qualityProblem,
+}: {
+  imageId: number;
+  prediction: Prediction | null;
+  qualityProblem: boolean;
+}) {
   const reclassify = useReclassify(imageId);
 
   if (!prediction) {
@@ -155,7 +172,7 @@ function PredictionState({ imageId, prediction }: { imageId: number; prediction:
         </div>
       );
     case "succeeded":
-      return <ResultCard prediction={prediction} />;
+      return <ResultCard prediction={prediction} qualityProblem={qualityProblem} />;
   }
 }
 
@@ -187,26 +204,56 @@ const RESULT_STYLES: Record<string, string> = {
   low_risk: "border-emerald-300 bg-emerald-50 text-emerald-950",
 };
 
-/** Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. */
-export function ResultCard({ prediction }: { prediction: Prediction }) {
+/** Format a share such as 0.95 as "95%", keeping one decimal only where it matters ("92.5%"). */
+function formatShare(value: number): string {
+  return `${Number((value * 100).toFixed(1))}%`;
+}
+
+/** Say how the label follows from the probability: the bands of the model version and its referral threshold. */
+function bandExplanation(prediction: Prediction, version: ModelVersion | undefined, target: number | null): string {
+  const threshold = `Referral threshold ${formatProbability(prediction.threshold)}`;
+  const chosenFor = target === null ? "" : ` (chosen for ${formatShare(target)} sensitivity)`;
+  if (!version) {
+    return `${threshold}${chosenFor}.`;
+  }
+  const low = formatProbability(version.uncertain_low);
+  const high = formatProbability(version.uncertain_high);
+  return `Low risk below ${low}, uncertain from ${low} to ${high}, high risk from ${high}. ${threshold}${chosenFor}.`;
+}
+
+/**
+ * Show the model's estimate in clinician terms, with the statement that it is not a diagnosis. A photo with quality
+ * warnings gets a warning style and a note instead of the label's colour, because its estimate may be unreliable.
+ */
+export function ResultCard({
+  prediction,
+  qualityProblem = false,
+}: {
+  prediction: Prediction;
+  qualityProblem?: boolean;
+}) {
   const versions = useModelVersions();
   const version = versions.data?.find((candidate) => candidate.name === prediction.model_version);
-  const threshold = formatProbability(prediction.threshold);
+  const target = useTargetSensitivity(version);
+  const style = qualityProblem
+    ? "border-amber-400 bg-amber-50 text-amber-950"
+    : (RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50");
 
   return (
-    <section
-      aria-label="Model result"
-      className={cn("rounded-md border p-3", RESULT_STYLES[prediction.label ?? ""] ?? "border-slate-300 bg-slate-50")}
-    >
+    <section aria-label="Model result" className={cn("rounded-md border p-3", style)}>
       <p className="text-lg font-semibold">{riskText(prediction.label)}</p>
+      {qualityProblem && (
+        <p className="mt-1 text-sm font-medium" data-testid="quality-problem">
+          <span aria-hidden="true">⚠ </span>Photo quality problem: this result may be unreliable. Retake the photo if
+          you can.
+        </p>
+      )}
       <dl className="mt-2 space-y-1 text-sm">
         <ResultRow term="Estimated probability of cancer" value={formatProbability(prediction.probability)} />
         <ResultRow term="Model version" value={prediction.model_version || "unknown"} long />
       </dl>
       <p className="mt-2 text-sm" data-testid="decision-band">
-        {version
-          ? `Uncertain band ${formatProbability(version.uncertain_low)}–${formatProbability(version.uncertain_high)} (referral threshold ${threshold})`
-          : `Referral threshold ${threshold}`}
+        {bandExplanation(prediction, version, target)}
       </p>
       <p className="mt-3 text-xs">
         This estimate supports your clinical decision. It is not a diagnosis: examine the patient and refer by your

@@ -5,7 +5,7 @@ import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { formatDateTime, formatPercent, formatProbability } from "@/lib/format";
-import { isRunning, useModelVersions, useTrainingRuns } from "./api";
+import { isRunning, useModelVersions, useTargetSensitivity, useTrainingRuns } from "./api";
 import { ModelMetrics } from "./ModelMetrics";
 
 export function ModelsView() {
@@ -99,14 +99,6 @@ function TrainingRuns() {
       {content}
     </section>
   );
-}
-
-/** Read the target sensitivity the version's training run chose its threshold for, if the run is listed. */
-function useTargetSensitivity(version: ModelVersion): number | null {
-  const runs = useTrainingRuns();
-  const run = (runs.data ?? []).find((candidate) => candidate.id === version.training_run);
-  const target = Number(run?.parameters.target_sensitivity);
-  return Number.isFinite(target) && target > 0 && target <= 1 ? target : null;
 }
 
 function ActiveModel({ version }: { version: ModelVersion }) {

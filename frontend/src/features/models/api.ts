@@ -32,3 +32,11 @@ export function useTrainingRuns() {
     refetchInterval: (query) => ((query.state.data ?? []).some(isRunning) ? 5000 : false),
   });
 }
+
+/** Read the target sensitivity the version's training run chose its threshold for, if the run is listed. */
+export function useTargetSensitivity(version: ModelVersion | undefined): number | null {
+  const runs = useTrainingRuns();
+  const run = (runs.data ?? []).find((candidate) => version !== undefined && candidate.id === version.training_run);
+  const target = Number(run?.parameters.target_sensitivity);
+  return Number.isFinite(target) && target > 0 && target <= 1 ? target : null;
+}
