@@ -475,7 +475,13 @@ def test_send_for_review_then_specialist_closes(page: Any, sign_in_as: Any, clin
     saved = page.get_by_role("region", name="Reviews")
     expect(saved.get_by_role("button", name="Return to clinician (reopen)")).to_be_visible()
     saved.get_by_role("button", name="Close case").click()
+    expect(saved.get_by_text("Close this case?")).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW
+    saved.get_by_role("button", name="Confirm closing").click()
     expect(page.get_by_text("Closed", exact=True).first).to_be_visible()
+    expect(page.get_by_text("This case is closed. Reopen it to add or exclude photos.")).to_be_visible()
+    expect(upload_input(page)).to_have_count(0)
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED
 

@@ -32,6 +32,7 @@ export function CaseView({ id }: { id: number | null }) {
     return <ErrorState error={caseQuery.error} onRetry={() => void caseQuery.refetch()} />;
   }
   const item = caseQuery.data;
+  const closed = item.status === "closed";
 
   return (
     <>
@@ -61,8 +62,17 @@ export function CaseView({ id }: { id: number | null }) {
         <p className="mb-6 max-w-3xl whitespace-pre-line text-slate-800">{item.lesion_description}</p>
       )}
       <div className="space-y-6">
-        <Uploader caseId={item.id} disabled={item.status === "closed"} />
-        <Photos caseId={item.id} />
+        {closed ? (
+          <p
+            className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-800"
+            data-testid="case-closed"
+          >
+            This case is closed. Reopen it to add or exclude photos.
+          </p>
+        ) : (
+          <Uploader caseId={item.id} />
+        )}
+        <Photos caseId={item.id} closed={closed} />
         <section
           aria-labelledby="reviews-heading"
           className="space-y-4 rounded-lg border border-slate-200 bg-white p-4"
@@ -81,7 +91,7 @@ export function CaseView({ id }: { id: number | null }) {
   );
 }
 
-function Photos({ caseId }: { caseId: number }) {
+function Photos({ caseId, closed }: { caseId: number; closed: boolean }) {
   const images = useCaseImages(caseId);
 
   let content;
@@ -100,7 +110,7 @@ function Photos({ caseId }: { caseId: number }) {
         ) : (
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {visible.map((image) => (
-              <ImageCard key={image.id} image={image} number={numbers.get(image.id) ?? 0} />
+              <ImageCard key={image.id} image={image} number={numbers.get(image.id) ?? 0} closed={closed} />
             ))}
           </div>
         )}
@@ -202,11 +212,17 @@ function StatusActions({ item, compact = false }: { item: CaseDetail; compact?: 
     .flatMap((membership) => membership.specialists);
   const [specialist, setSpecialist] = useState("");
   const [sent, setSent] = useState<string | null>(null);
+  const [confirmingClose, setConfirmingClose] = useState(false);
   const nextStatuses = item.allowed_next_statuses.filter(
     (status): status is CaseStatus => status === "open" || status === "awaiting_review" || status === "closed",
   );
 
   const onChange = (status: CaseStatus) => {
+    if (status === "closed" && !confirmingClose) {
+      setConfirmingClose(true);
+      return;
+    }
+    setConfirmingClose(false);
     setSent(null);
     const body =
       status === "awaiting_review"
@@ -240,6 +256,19 @@ function StatusActions({ item, compact = false }: { item: CaseDetail; compact?: 
           </Button>
         ))}
       </div>
+      {confirmingClose && (
+        <div role="group" aria-label="Confirm closing the case" className="space-y-2 text-sm">
+          <p className="text-slate-800">Close this case? No photos can be added or excluded until it is reopened.</p>
+          <div className="flex flex-wrap gap-2">
+            <Button variant="danger" disabled={change.isPending} onClick={() => onChange("closed")}>
+              Confirm closing
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirmingClose(false)}>
+              Cancel
+            </Button>
+          </div>
+        </div>
+      )}
       {sent && (
         <p role="status" className="text-sm text-emerald-900">
           {sent}

@@ -18,7 +18,7 @@ import { ExcludeForm } from "./ExcludeForm";
 const QUALITY_PROBLEMS = new Set(["too_dark", "too_bright", "clipped", "blurry"]);
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
-export function ImageCard({ image: initial, number }: { image: CaseImage; number: number }) {
+export function ImageCard({ image: initial, number, closed }: { image: CaseImage; number: number; closed: boolean }) {
   const query = useImage(initial);
   const image = query.data;
   const prediction = image.latest_prediction ?? null;
@@ -81,7 +81,7 @@ export function ImageCard({ image: initial, number }: { image: CaseImage; number
           qualityProblem={(image.quality_warnings ?? []).some((warning) => QUALITY_PROBLEMS.has(warning.code))}
         />
         {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
-        <ExcludeForm image={image} name={name} />
+        {!closed && <ExcludeForm image={image} name={name} />}
       </div>
     </article>
   );
