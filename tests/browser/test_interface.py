@@ -233,7 +233,7 @@ def test_upload_shows_result_and_heatmap(
     expect(heatmap).to_be_visible()
     page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=heatmap.element_handle())
     expect(card.get_by_role("button", name="Hide heat map")).to_have_attribute("aria-pressed", "true")
-    expect(card.get_by_test_id("heatmap-key")).to_contain_text("Red: regions that most raised the estimate")
+    expect(card.get_by_test_id("heatmap-key")).to_contain_text("Coloured: regions that most raised the estimate")
     names = page.get_by_test_id("original-filename")
     expect(names.filter(has_text="lesion.jpg")).to_have_count(1)
     expect(names.filter(has_text="cheek.png")).to_have_count(1)

@@ -107,12 +107,20 @@ function useAnnounceChanges(name: string, prediction: Prediction | null) {
   }, [announce, name, prediction?.status, prediction?.label]);
 }
 
-/** The colour key of the heat map, which uses matplotlib's "jet" colour map (ml/gradcam.py). */
+/**
+ * Draw the colour key of the heat map. The overlay (ml/gradcam.py) blends matplotlib's "jet" colours over the photo
+ * with an opacity that grows with the value, so low values leave the photo uncoloured and high ones tint it yellow to
+ * red.
+ */
 function HeatmapKey() {
   return (
     <div className="text-xs text-slate-700" data-testid="heatmap-key">
-      <div aria-hidden="true" className="h-2 rounded-sm bg-linear-to-r from-[#00007f] via-[#7fff7f] to-[#7f0000]" />
-      <p className="mt-1">Red: regions that most raised the estimate; blue: least.</p>
+      <div className="flex items-center gap-2" aria-hidden="true">
+        <span>Little effect</span>
+        <div className="h-2 flex-1 rounded-sm border border-slate-300 bg-[linear-gradient(to_right,transparent,rgb(127_255_127/0.25)_45%,rgb(255_230_0/0.6)_65%,rgb(230_0_0/0.8)_90%,rgb(127_0_0/0.8))]" />
+        <span>Most</span>
+      </div>
+      <p className="mt-1">Coloured: regions that most raised the estimate (red most). Uncoloured: little effect.</p>
     </div>
   );
 }
