@@ -3,6 +3,7 @@
 import type { ModelVersion, TrainingRun } from "@/api/types";
 import { Badge } from "@/components/Badge";
 import { PageHeader } from "@/components/PageHeader";
+import { cn } from "@/lib/cn";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { formatDateTime, formatPercent, formatProbability } from "@/lib/format";
 import { isRunning, useModelVersions, useTargetSensitivity, useTrainingRuns } from "./api";
@@ -101,9 +102,24 @@ function TrainingRuns() {
   );
 }
 
+const PLOT_CAPTIONS: Record<string, string> = {
+  roc_curve: "ROC curve",
+  training_history: "Training history",
+  confusion_matrix: "Confusion matrix",
+  reliability_diagram: "Reliability diagram",
+};
+
+// The training history has one panel per metric side by side, too small to read in half the width.
+const WIDE_PLOTS = new Set(["training_history"]);
+
+function plotCaption(name: string): string {
+  const words = name.replaceAll("_", " ");
+  return PLOT_CAPTIONS[name] ?? words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function ActiveModel({ version }: { version: ModelVersion }) {
   const targetSensitivity = useTargetSensitivity(version);
-  const plots = Object.entries(version.plots ?? {}).map(([name, url]) => ({ name: name.replaceAll("_", " "), url }));
+  const plots = Object.entries(version.plots ?? {}).map(([name, url]) => ({ name, caption: plotCaption(name), url }));
 
   return (
     <section aria-labelledby="active-model" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
@@ -128,10 +144,16 @@ function ActiveModel({ version }: { version: ModelVersion }) {
           <h3 className="mb-2 font-semibold text-slate-900">Training plots</h3>
           <div className="grid gap-4 md:grid-cols-2">
             {plots.map((plot) => (
-              <figure key={plot.url} className="rounded-md border border-slate-200 p-2">
-                {/* eslint-disable-next-line @next/next/no-img-element -- served by the API, no optimiser in a static export */}
-                <img src={plot.url} alt={plot.name} className="w-full" />
-                <figcaption className="mt-1 text-xs text-slate-600">{plot.name}</figcaption>
+              <figure
+                key={plot.url}
+                className={cn("rounded-md border border-slate-200 p-2", WIDE_PLOTS.has(plot.name) && "md:col-span-2")}
+                data-testid="model-plot"
+              >
+                <a href={plot.url} target="_blank" rel="noopener" title={`Open the ${plot.caption} at full size`}>
+                  {/* eslint-disable-next-line @next/next/no-img-element -- served by the API, no optimiser in a static export */}
+                  <img src={plot.url} alt={`${plot.caption} (opens full size in a new tab)`} className="w-full" />
+                </a>
+                <figcaption className="mt-1 text-xs text-slate-600">{plot.caption}</figcaption>
               </figure>
             ))}
           </div>
