@@ -20,7 +20,7 @@ export function ReviewQueue() {
 
   return (
     <>
-      <PageHeader title="Review queue" subtitle="Cases sent for specialist review, oldest encounter last." />
+      <PageHeader title="Review queue" subtitle="Cases sent for specialist review, most recent encounter date first." />
       {isSpecialist && (
         <label className="mb-4 flex items-center gap-2 text-sm text-slate-800">
           <input
