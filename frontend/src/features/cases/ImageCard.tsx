@@ -5,6 +5,7 @@ import { messageOf } from "@/api/errors";
 import type { CaseImage, ModelVersion, Prediction } from "@/api/types";
 import { useAnnounce } from "@/components/Announcer";
 import { Button } from "@/components/Button";
+import { HyphenBreaks } from "@/components/HyphenBreaks";
 import { cn } from "@/lib/cn";
 import { formatProbability, formatWait } from "@/lib/format";
 import { riskText } from "@/lib/labels";
@@ -65,8 +66,10 @@ export function ImageCard({ image: initial, number, closed }: { image: CaseImage
               </p>
             )}
           </div>
-          {/* A finished result names its label in the result card below, so the badge would repeat it. */}
-          {prediction?.status !== "succeeded" && <PredictionBadge prediction={prediction} />}
+          {/* A finished result and the wait for a model are stated below the photo, so the badge would repeat them. */}
+          {prediction?.status !== "succeeded" && prediction?.status !== "waiting_for_model" && (
+            <PredictionBadge prediction={prediction} />
+          )}
         </div>
         {heatmapUrl && (
           <Button variant="secondary" aria-pressed={showHeatmap} onClick={() => setShowHeatmap(!showHeatmap)}>
@@ -189,7 +192,9 @@ function ResultRow({ term, value, long = false }: { term: string; value: string;
   return (
     <div className={cn("flex items-baseline justify-between gap-x-3", long && "flex-wrap")}>
       <dt className="min-w-0">{term}</dt>
-      <dd className={cn("font-semibold", long ? "min-w-0 break-all" : "shrink-0 whitespace-nowrap")}>{value}</dd>
+      <dd className={cn("font-semibold", long ? "min-w-0" : "shrink-0 whitespace-nowrap")}>
+        {long ? <HyphenBreaks text={value} /> : value}
+      </dd>
     </div>
   );
 }

@@ -2,6 +2,7 @@
 
 import type { ModelVersion, TrainingRun } from "@/api/types";
 import { Badge } from "@/components/Badge";
+import { HyphenBreaks } from "@/components/HyphenBreaks";
 import { PageHeader } from "@/components/PageHeader";
 import { cn } from "@/lib/cn";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
@@ -37,7 +38,9 @@ export function ModelsView() {
           <ul className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
             {others.map((version) => (
               <li key={version.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
-                <span className="font-medium">{version.name}</span>
+                <span className="font-medium">
+                  <HyphenBreaks text={version.name} />
+                </span>
                 <Badge>{version.status}</Badge>
               </li>
             ))}
@@ -124,8 +127,8 @@ function ActiveModel({ version }: { version: ModelVersion }) {
   return (
     <section aria-labelledby="active-model" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h2 id="active-model" className="text-lg font-semibold text-slate-900">
-          {version.name}
+        <h2 id="active-model" className="min-w-0 text-lg font-semibold text-slate-900">
+          <HyphenBreaks text={version.name} />
         </h2>
         <Badge tone="success">Active</Badge>
       </div>
