@@ -9,6 +9,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
+from oralcare.middleware import client_ip
 
 
 def record(
@@ -39,12 +40,6 @@ def record(
         event.request_id = getattr(request, "request_id", "")
     event.save()
     return event
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind gunicorn and a proxy; the deployment sets it from
-    # X-Forwarded-For at the proxy it trusts, so the header itself is not read here.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def diff(instance: models.Model, data: dict[str, Any]) -> dict[str, Any]:

@@ -131,6 +131,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For (1 for the nginx of
+# docker-compose.yml). The audit trail and login throttling both take the client's address from this.
+ORALCARE_TRUSTED_PROXY_COUNT = env.int("ORALCARE_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "oralcare.middleware.client_ip"
 # A locked-out sign-in gets a 429 in the API's error shape, with the wait in the message and Retry-After.
 AXES_LOCKOUT_CALLABLE = "accounts.api.lockout.lockout_response"
 
