@@ -15,7 +15,7 @@ from accounts.models import Clinic
 
 
 class VisibleToQuerySet(models.QuerySet):
-    """A queryset that knows the path from its rows to a clinic."""
+    """A queryset that filters its rows to the clinics a user belongs to, along ``clinic_path``."""
 
     clinic_path = "clinic"
 

@@ -2,8 +2,8 @@
 Celery tasks of the screening pipeline. They take ids, and the work happens in ``diagnosis.classification`` and
 ``diagnosis.watchdog``.
 
-Reliability settings come from ``CELERY_*`` in oralcare/settings.py (late acknowledgement, requeue when the worker
-process is lost, one prefetched task per process, soft and hard time limits); the task repeats the first two so
+Reliability settings come from ``CELERY_*`` in oralcare/settings.py: late acknowledgement, requeue when the worker
+process is lost, one prefetched task per process, and soft and hard time limits. The task repeats the first two, so
 they hold whatever the global configuration sets.
 """
 
