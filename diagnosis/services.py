@@ -5,6 +5,9 @@ change runs the same checks and writes the same audit event whichever way it arr
 Each function takes the acting user, the request when there is one (for the address and request id in the audit
 trail) and ``via`` ("api", "admin", "web" or "command"). Rule violations raise Django's ``ValidationError`` keyed by
 field, which the API's exception handler turns into a field-keyed 400.
+
+An archived patient's records are read-only: any change to the patient, its cases or their reviews raises
+``PatientArchivedError`` (409, code "archived") until the patient is unarchived.
 """
 
 from types import SimpleNamespace
@@ -14,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from rest_framework.exceptions import APIException
+from rest_framework.status import HTTP_409_CONFLICT
 
 from accounts.models import Clinic, Membership
 from diagnosis import audit
@@ -44,7 +49,17 @@ REVIEW_FIELDS = (
 DUPLICATE_IDENTIFIER_MESSAGE = (
     "A patient with this identifier already exists in this clinic: search for that patient or use another identifier."
 )
-ARCHIVED_PATIENT_MESSAGE = "This patient is archived: unarchive the patient first."
+ARCHIVED_PATIENT_MESSAGE = (
+    "This patient is archived, so the patient's records cannot be changed. Unarchive the patient first."
+)
+
+
+class PatientArchivedError(APIException):
+    """A change to the records of an archived patient, returned by the API as 409 with the code "archived"."""
+
+    status_code = HTTP_409_CONFLICT
+    default_detail = ARCHIVED_PATIENT_MESSAGE
+    default_code = "archived"
 
 
 def create_patient(
@@ -78,8 +93,7 @@ def update_patient(
     request: HttpRequest | None = None,
     via: str = "api",
 ) -> Patient:
-    if patient.is_archived:
-        raise ValidationError({"non_field_errors": ValidationError(ARCHIVED_PATIENT_MESSAGE, code="archived")})
+    require_not_archived(patient)
 
     values = _pick(data, PATIENT_FIELDS)
     changes = audit.diff(patient, values)
@@ -126,8 +140,7 @@ def open_case(
     request: HttpRequest | None = None,
     via: str = "api",
 ) -> Case:
-    if patient.is_archived:
-        raise ValidationError({"patient": ValidationError(ARCHIVED_PATIENT_MESSAGE, code="archived")})
+    require_not_archived(patient)
 
     values = _pick(data, CASE_FIELDS)
     _check_specialist(patient.clinic_id, values.get("assigned_specialist"))
@@ -155,6 +168,8 @@ def update_case(
     """Change a case's details and, if ``data`` has a ``status``, its status (audited as a separate event)."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        require_not_archived(case.patient)
+
         values = _pick(data, CASE_FIELDS)
         if "assigned_specialist" in values:
             _check_specialist(case.patient.clinic_id, values["assigned_specialist"])
@@ -182,6 +197,8 @@ def change_case_status(
     """Move a case to ``status`` if ``Case.ALLOWED_TRANSITIONS`` permits it."""
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
+        require_not_archived(case.patient)
+
         if status == case.status:
             return case
 
@@ -197,6 +214,18 @@ def change_case_status(
             AuditEvent.Action.STATUS_CHANGE, actor=actor, target=case, request=request, via=via, changes=changes
         )
     return case
+
+
+def require_not_archived(patient: Patient) -> None:
+    """
+    Raise ``PatientArchivedError`` if the patient is archived.
+
+    The service functions here call it before every change. The photo views call it before they store, exclude or
+    re-classify a photo of the patient, because those writes live in ``diagnosis.uploads`` and
+    ``diagnosis.screening``.
+    """
+    if patient.is_archived:
+        raise PatientArchivedError()
 
 
 def transition_message(current: str, requested: str) -> str:
@@ -215,6 +244,8 @@ def add_review(
     request: HttpRequest | None = None,
     via: str = "api",
 ) -> Review:
+    require_not_archived(case.patient)
+
     values = _pick(data, REVIEW_FIELDS)
     review = Review(case=case, reviewer=actor, **values)
     _check_review(review)
@@ -240,6 +271,8 @@ def update_review(
     via: str = "api",
 ) -> Review:
     """Change a review, typically to add the histopathology result once it is known."""
+    require_not_archived(review.case.patient)
+
     values = _pick(data, REVIEW_FIELDS)
     changes = audit.diff(review, values)
     if not changes:

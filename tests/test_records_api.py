@@ -164,10 +164,10 @@ def test_archived_patient_cannot_be_edited(api_as, clinician, patient):
     edit = api.patch(f"/api/patients/{patient.id}/", {"notes": "late note"})
     new_case = api.post("/api/cases/", {"patient": patient.id, "lesion_site": "gingiva"})
 
-    assert edit.status_code == 400
-    assert edit.data["error_codes"]["non_field_errors"] == ["archived"]
-    assert new_case.status_code == 400
-    assert new_case.data["error_codes"]["patient"] == ["archived"]
+    assert edit.status_code == 409
+    assert edit.data["code"] == "archived"
+    assert new_case.status_code == 409
+    assert new_case.data["code"] == "archived"
 
 
 def test_patient_has_no_delete(api_as, clinician, patient):

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diagnosis import audit
+from diagnosis import audit, services
 from diagnosis.api.images.serializers import (
     ExcludeSerializer,
     ImageSerializer,
@@ -85,6 +85,7 @@ class CaseImagesView(generics.ListAPIView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_case()
         require_editor(request.user, case.patient.clinic_id, action="upload photos")
+        services.require_not_archived(case.patient)
         if case.status == Case.Status.CLOSED:
             raise ValidationError(
                 {UPLOAD_FIELD: [ErrorDetail("The case is closed. Reopen it before adding photos.", code="case_closed")]}
@@ -192,6 +193,7 @@ class ImageExcludeView(APIView):
     def post(self, request: Request, image_id: int) -> Response:
         image = visible_image(request, image_id)
         require_editor(request.user, image.case.patient.clinic_id, action="exclude photos")
+        services.require_not_archived(image.case.patient)
         serializer = ExcludeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if image.is_excluded:

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from diagnosis import audit, health, screening
+from diagnosis import audit, health, screening, services
 from diagnosis.api.screening.health_serializers import HealthSerializer
 from diagnosis.api.screening.serializers import PredictionSerializer
 from diagnosis.models import Image, Prediction
@@ -45,6 +45,7 @@ class ImagePredictionsView(generics.ListCreateAPIView):
     @extend_schema(request=None, responses={202: PredictionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         image = visible_image(request, self.kwargs["image_id"])
+        services.require_not_archived(image.case.patient)
         if image.is_excluded:
             return error_response(
                 "image_excluded",
