@@ -1,8 +1,10 @@
 """
 Writing the audit trail. Every create, change, status change, review and every read of a patient record or photo
-goes through ``record``, from the API, the admin, management commands and the worker alike.
+goes through ``record``, from the API, the admin, management commands and the worker alike. A page of a list that
+shows patients' records is one read event from ``record_list_read``.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -23,6 +25,54 @@ def record(
     username: str = "",
 ) -> AuditEvent:
     """Append one audit event. The clinic, patient, case and image are derived from ``target``."""
+    event = _new_event(action, actor=actor, target=target, request=request, via=via, changes=changes, username=username)
+    event.save()
+    return event
+
+
+def record_list_read(
+    listed: str,
+    patients: Iterable[Patient],
+    *,
+    actor: Any,
+    request: HttpRequest,
+    target: models.Model | None = None,
+    via: str = "api",
+) -> AuditEvent:
+    """
+    Append one read event for one page of a list, naming the patients whose records the page shows.
+
+    ``changes`` stores the path, the query parameters and the sorted patient ids, so "who saw patient 42" is
+    ``changes__patients__contains=[42]`` on PostgreSQL. ``listed`` is the model name of the listed rows, for example
+    "case". It becomes the target type when there is no ``target``, such as the patient whose cases are listed.
+    """
+    patients = list(patients)
+    changes = {
+        "endpoint": request.path,
+        "filters": dict(request.GET.items()),
+        "patients": sorted({patient.pk for patient in patients}),
+    }
+    event = _new_event(AuditEvent.Action.READ, actor=actor, target=target, request=request, via=via, changes=changes)
+
+    if target is None:
+        event.target_type = listed
+        # A page from one clinic is filed under it, so a clinic's trail includes the lists read there.
+        clinic_ids = {patient.clinic_id for patient in patients}
+        event.clinic_id = clinic_ids.pop() if len(clinic_ids) == 1 else None
+    event.save()
+    return event
+
+
+def _new_event(
+    action: str,
+    *,
+    actor: Any,
+    target: models.Model | None,
+    request: HttpRequest | None,
+    via: str,
+    changes: dict[str, Any] | None,
+    username: str = "",
+) -> AuditEvent:
     event = AuditEvent(
         action=action,
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
@@ -38,7 +88,6 @@ def record(
         event.ip_address = client_ip(request)
         event.user_agent = request.headers.get("User-Agent", "")[:300]
         event.request_id = getattr(request, "request_id", "")
-    event.save()
     return event
 
 

@@ -4,7 +4,7 @@ from django.test import Client
 
 from accounts.models import User
 from diagnosis.models import AuditEvent, Case, Review
-from tests.factories import PatientFactory
+from tests.factories import CaseFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,144 @@ def test_case_read_audited_with_patient(api_as, clinician, case):
     [event] = events(action=AuditEvent.Action.READ)
     assert event.case == case
     assert event.patient == case.patient
+
+
+def list_reads():
+    return events(action=AuditEvent.Action.READ)
+
+
+def test_patient_list_audited_once(api_as, clinician, clinic):
+    listed = PatientFactory.create_batch(3, clinic=clinic)
+
+    response = api_as(clinician).get("/api/patients/", {"search": "P-"}, HTTP_USER_AGENT="pytest-browser")
+
+    [event] = list_reads()
+    assert response.status_code == 200
+    assert event.actor == clinician
+    assert event.via == "api"
+    assert event.target_type == "patient"
+    assert event.target_id == ""
+    assert event.patient is None
+    assert event.clinic == clinic
+    assert event.request_id == response["X-Request-ID"]
+    assert event.ip_address == "127.0.0.1"
+    assert event.user_agent == "pytest-browser"
+    assert event.changes["endpoint"] == "/api/patients/"
+    assert event.changes["filters"] == {"search": "P-"}
+    assert event.changes["patients"] == sorted(patient.id for patient in listed)
+
+
+def test_list_audit_names_page_only(api_as, clinician, clinic):
+    PatientFactory.create_batch(27, clinic=clinic)
+
+    response = api_as(clinician).get("/api/patients/", {"page": 2})
+
+    [event] = list_reads()
+    assert event.changes["patients"] == sorted(row["id"] for row in response.data["results"])
+    assert len(event.changes["patients"]) == 2
+    assert event.changes["filters"] == {"page": "2"}
+
+
+def test_patient_list_audit_omits_other_clinic(api_as, clinician, clinic, other_clinic, outsider):
+    own = PatientFactory(clinic=clinic)
+    hidden = PatientFactory(clinic=other_clinic)
+
+    api_as(clinician).get("/api/patients/")
+    api_as(clinician).get("/api/patients/", {"clinic": other_clinic.id})
+
+    first, second = sorted(list_reads(), key=lambda event: event.id)
+    assert first.changes["patients"] == [own.id]
+    assert second.changes["patients"] == []
+    assert second.clinic is None
+    assert not AuditEvent.objects.filter(patient=hidden).exists()
+
+
+def test_empty_patient_list_still_audited(api_as, clinician):
+    api_as(clinician).get("/api/patients/", {"search": "nobody"})
+
+    [event] = list_reads()
+    assert event.changes["patients"] == []
+    assert event.changes["filters"] == {"search": "nobody"}
+
+
+def test_rejected_list_filter_writes_nothing(api_as, clinician, patient):
+    response = api_as(clinician).get("/api/patients/", {"clinic": "abc"})
+
+    assert response.status_code == 400
+    assert list_reads() == []
+
+
+def test_patient_cases_list_audited_for_patient(api_as, specialist, patient, clinician):
+    CaseFactory.create_batch(2, patient=patient, clinician=clinician)
+
+    api_as(specialist).get(f"/api/patients/{patient.id}/cases/")
+
+    [event] = list_reads()
+    assert event.actor == specialist
+    assert event.target_type == "patient"
+    assert event.target_id == str(patient.id)
+    assert event.patient == patient
+    assert event.changes["endpoint"] == f"/api/patients/{patient.id}/cases/"
+    assert event.changes["patients"] == [patient.id]
+
+
+def test_case_list_names_each_patient_once(api_as, clinician, clinic, other_clinic):
+    first, second = PatientFactory.create_batch(2, clinic=clinic)
+    CaseFactory.create_batch(2, patient=first, clinician=clinician)
+    CaseFactory(patient=second, clinician=clinician)
+    CaseFactory(patient=PatientFactory(clinic=other_clinic), clinician=clinician)
+
+    response = api_as(clinician).get("/api/cases/", {"status": "open"})
+
+    [event] = list_reads()
+    assert response.data["count"] == 3
+    assert event.target_type == "case"
+    assert event.changes["endpoint"] == "/api/cases/"
+    assert event.changes["filters"] == {"status": "open"}
+    assert event.changes["patients"] == sorted([first.id, second.id])
+
+
+def test_review_queue_names_queued_patients(api_as, clinician, specialist, clinic):
+    queued, not_queued = PatientFactory.create_batch(2, clinic=clinic)
+    CaseFactory(patient=queued, clinician=clinician, assigned_specialist=specialist)
+    CaseFactory(patient=not_queued, clinician=clinician)
+
+    api_as(specialist).get("/api/cases/", {"assigned_to": "me"})
+
+    [event] = list_reads()
+    assert event.actor == specialist
+    assert event.changes["filters"] == {"assigned_to": "me"}
+    assert event.changes["patients"] == [queued.id]
+
+
+def test_case_reviews_list_audited_for_case(api_as, specialist, case):
+    Review.objects.create(
+        case=case, reviewer=specialist, agreement=Review.Agreement.AGREE, referral_decision=Review.Referral.NO_ACTION
+    )
+
+    api_as(specialist).get(f"/api/cases/{case.id}/reviews/")
+
+    [event] = list_reads()
+    assert event.target_type == "case"
+    assert event.case == case
+    assert event.patient == case.patient
+    assert event.changes["patients"] == [case.patient_id]
+
+
+def test_outsider_lists_name_no_patients(api_as, outsider, case):
+    api = api_as(outsider)
+
+    api.get("/api/patients/")
+    api.get("/api/cases/")
+    api.get("/api/cases/", {"patient": case.patient_id})
+    not_found = api.get(f"/api/patients/{case.patient_id}/cases/")
+
+    assert not_found.status_code == 404
+    reads = list_reads()
+    assert len(reads) == 3
+    for event in reads:
+        assert event.changes["patients"] == []
+        assert event.patient is None
 
 
 def test_case_open_audited(api_as, clinician, patient):

@@ -1,8 +1,10 @@
 """
 Patients, cases and reviews. Every queryset starts from ``visible_to(user)``, so a record of another clinic is a
-404 and never appears in a list or a count. Writes go through ``diagnosis.services``, which audits them.
+404 and never appears in a list or a count. Writes go through ``diagnosis.services``, which audits them. Reads are
+audited here: one event per record read, and one per page of a list.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -48,6 +50,34 @@ def _positive_int(value: str, *, parameter: str) -> int:
             {parameter: [f"'{value}' is not a valid id: send a whole number, as listed by the API."]}, code="invalid"
         )
     return int(value)
+
+
+def _audited_page(
+    view: viewsets.GenericViewSet,
+    rows: QuerySet,
+    *,
+    listed: str,
+    patient_of: Callable[[Any], Patient],
+    serializer_class: type[serializers.Serializer] | None = None,
+    target: Patient | Case | None = None,
+) -> Response:
+    """Serialize one page of ``rows`` and record one read event that names the patients of the rows on it."""
+    page = view.paginate_queryset(rows)
+    rows_on_page = list(page) if page is not None else list(rows)
+    if serializer_class is None:
+        serializer = view.get_serializer(rows_on_page, many=True)
+    else:
+        serializer = serializer_class(rows_on_page, many=True, context=view.get_serializer_context())
+    data = serializer.data
+
+    audit.record_list_read(
+        listed,
+        [patient_of(row) for row in rows_on_page],
+        actor=view.request.user,
+        request=view.request,
+        target=target,
+    )
+    return view.get_paginated_response(data) if page is not None else Response(data)
 
 
 @extend_schema_view(
@@ -123,6 +153,10 @@ class PatientViewSet(
             clinic=data.pop("clinic"), actor=self.request.user, data=data, request=self.request
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        patients = self.filter_queryset(self.get_queryset())
+        return _audited_page(self, patients, listed="patient", patient_of=lambda patient: patient)
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         patient = self.get_object()
         audit.record(AuditEvent.Action.READ, actor=request.user, target=patient, request=request)
@@ -168,9 +202,14 @@ class PatientViewSet(
         patient = self.get_object()
         cases = _cases_with_counts(Case.objects.visible_to(request.user).filter(patient=patient))
 
-        page = self.paginate_queryset(cases)
-        serializer = CaseSerializer(page, many=True, context=self.get_serializer_context())
-        return self.get_paginated_response(serializer.data)
+        return _audited_page(
+            self,
+            cases,
+            listed="case",
+            patient_of=lambda case: case.patient,
+            serializer_class=CaseSerializer,
+            target=patient,
+        )
 
     def _set_archived(self, *, archived: bool) -> Response:
         patient = self.get_object()
@@ -270,6 +309,10 @@ class CaseViewSet(
             patient=patient, actor=self.request.user, data=data, request=self.request
         )
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        cases = self.filter_queryset(self.get_queryset())
+        return _audited_page(self, cases, listed="case", patient_of=lambda case: case.patient)
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
         audit.record(AuditEvent.Action.READ, actor=request.user, target=case, request=request)
@@ -316,6 +359,11 @@ class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
         case = self._case()
         return Review.objects.visible_to(self.request.user).filter(case=case).select_related("reviewer")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self._case()
+        reviews = self.filter_queryset(self.get_queryset())
+        return _audited_page(self, reviews, listed="review", patient_of=lambda review: case.patient, target=case)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         case = self._case()
