@@ -25,7 +25,14 @@ class CsrfView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["auth"], operation_id="auth_csrf", responses={200: CsrfSerializer}, auth=[])
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_csrf",
+        summary="Get a CSRF token",
+        description="Sets the CSRF cookie and returns its token, which every POST, PUT, PATCH and DELETE must send.",
+        responses={200: CsrfSerializer},
+        auth=[],
+    )
     def get(self, request: Request) -> Response:
         return Response({"csrf_token": get_token(request._request)})
 
@@ -39,6 +46,11 @@ class LoginView(APIView):
     @extend_schema(
         tags=["auth"],
         operation_id="auth_login",
+        summary="Sign in",
+        description=(
+            "Signs in with a user name and password, starts a session and returns the user. Send the CSRF token "
+            "from GET /api/auth/csrf/. After repeated failures sign-in is locked for a while (429)."
+        ),
         request=LoginSerializer,
         responses={200: MeSerializer, 400: ErrorSerializer, 403: ErrorSerializer, 429: ErrorSerializer},
         auth=[],
@@ -67,7 +79,14 @@ class LoginView(APIView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["auth"], operation_id="auth_logout", request=None, responses={204: None, 401: ErrorSerializer})
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_logout",
+        summary="Sign out",
+        description="Ends the session.",
+        request=None,
+        responses={204: None, 401: ErrorSerializer},
+    )
     def post(self, request: Request) -> Response:
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -79,7 +98,13 @@ class MeView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["auth"], operation_id="auth_me", responses={200: MeSerializer, 401: ErrorSerializer})
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_me",
+        summary="Read the signed-in user",
+        description="Returns the signed-in user with each clinic and the role held there, and sets the CSRF cookie.",
+        responses={200: MeSerializer, 401: ErrorSerializer},
+    )
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from diagnosis.api.screening.serializers import PredictionSerializer
 from diagnosis.models import Image
+from oralcare.api import ErrorSerializer
 
 
 class QualityWarningSerializer(serializers.Serializer):
@@ -51,10 +52,10 @@ class ImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_file_url(self, image: Image) -> str:
-        return reverse("image-file", kwargs={"image_id": image.pk})
+        return reverse("image-file", kwargs={"pk": image.pk})
 
     def get_thumbnail_url(self, image: Image) -> str | None:
-        return reverse("image-thumbnail", kwargs={"image_id": image.pk}) if image.thumbnail else None
+        return reverse("image-thumbnail", kwargs={"pk": image.pk}) if image.thumbnail else None
 
     @extend_schema_field(PredictionSerializer(allow_null=True))
     def get_latest_prediction(self, image: Image) -> dict[str, Any] | None:
@@ -81,6 +82,14 @@ class RejectedUploadSerializer(serializers.Serializer):
     filename = serializers.CharField()
     code = serializers.CharField()
     detail = serializers.CharField()
+
+
+class UploadErrorSerializer(ErrorSerializer):
+    """The error body of a rejected upload: the API's error contract, plus the rejected files when there were any."""
+
+    rejected = RejectedUploadSerializer(
+        many=True, required=False, help_text="Only when no file could be stored: each file with why it was rejected."
+    )
 
 
 class UploadResultSerializer(serializers.Serializer):

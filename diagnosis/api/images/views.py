@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -26,6 +27,7 @@ from diagnosis.api.images.serializers import (
     ExcludeSerializer,
     ImageSerializer,
     UploadedImageSerializer,
+    UploadErrorSerializer,
     UploadRequestSerializer,
     UploadResultSerializer,
 )
@@ -33,10 +35,21 @@ from diagnosis.api.records.permissions import require_editor
 from diagnosis.intake import ImageRejected
 from diagnosis.models import AuditEvent, Case, Image
 from diagnosis.uploads import exclude_image, rejected_uploads, sanitise_filename, store_upload
-from oralcare.api import validation_error_body
+from oralcare.api import ErrorSerializer, validation_error_body
 from oralcare.middleware import request_id_var
 
 UPLOAD_FIELD = "image"
+READ_ERRORS = {401: ErrorSerializer, 404: ErrorSerializer}
+# Writes to the photos of an archived patient are rejected with 409 and the code "archived".
+WRITE_ERRORS = {
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ErrorSerializer,
+}
+CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The case's id.")
+IMAGE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The photo's id.")
 
 
 def visible_image(request: Request, image_id: int) -> Image:
@@ -51,7 +64,7 @@ class CaseImagesView(generics.ListAPIView):
 
     def get_case(self) -> Case:
         return get_object_or_404(
-            Case.objects.visible_to(self.request.user).select_related("patient"), pk=self.kwargs["case_id"]
+            Case.objects.visible_to(self.request.user).select_related("patient"), pk=self.kwargs["pk"]
         )
 
     def get_queryset(self) -> Any:
@@ -65,7 +78,16 @@ class CaseImagesView(generics.ListAPIView):
         return images
 
     @extend_schema(
-        parameters=[OpenApiParameter("include_excluded", bool, description="Also list excluded photos (1 or true).")]
+        summary="List a case's photos",
+        description=(
+            "Lists the case's photos in upload order, 25 per page, without excluded photos unless include_excluded "
+            "is set. Each request writes one audit event for the case that lists the photo ids."
+        ),
+        parameters=[
+            CASE_ID,
+            OpenApiParameter("include_excluded", bool, description="Also list excluded photos (1 or true)."),
+        ],
+        responses={200: ImageSerializer(many=True), **READ_ERRORS},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.case = self.get_case()
@@ -77,10 +99,22 @@ class CaseImagesView(generics.ListAPIView):
         return response
 
     @extend_schema(
+        summary="Upload photos to a case",
+        description=(
+            "Decodes, checks and stores each photo in the multipart field 'image', and requests its classification. "
+            "Returns 202 with the stored images and the rejected files, where a photo already in the case comes "
+            "back with duplicate true. Returns 400 when no file could be stored, when the case is closed or when no "
+            "file was sent, 409 (code 'archived') when the patient is archived, and 413 when the request body is "
+            "larger than the server accepts."
+        ),
+        parameters=[CASE_ID],
         request={"multipart/form-data": UploadRequestSerializer},
-        responses={202: UploadResultSerializer, 400: None},
-        description="Stores each photo in the multipart field 'image'. Returns 202 with the stored images and the "
-        "rejected files, or 400 when no file could be stored.",
+        responses={
+            202: UploadResultSerializer,
+            **WRITE_ERRORS,
+            400: UploadErrorSerializer,
+            413: ErrorSerializer,
+        },
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_case()
@@ -136,9 +170,16 @@ class CaseImagesView(generics.ListAPIView):
 
 
 class ImageDetailView(APIView):
-    @extend_schema(responses=ImageSerializer)
-    def get(self, request: Request, image_id: int) -> Response:
-        image = visible_image(request, image_id)
+    @extend_schema(
+        summary="Read a photo (audited)",
+        description=(
+            "Returns the photo's intake details and latest prediction, and records the read in the audit trail."
+        ),
+        parameters=[IMAGE_ID],
+        responses={200: ImageSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        image = visible_image(request, pk)
         audit.record(AuditEvent.Action.READ, actor=request.user, target=image, request=request)
         return Response(ImageSerializer(image, context={"request": request}).data)
 
@@ -161,9 +202,17 @@ class ImageFileView(APIView):
     content_type = "image/png"
     filename_ending = ".png"
 
-    @extend_schema(responses={(200, "image/png"): bytes})
-    def get(self, request: Request, image_id: int) -> FileResponse:
-        image = visible_image(request, image_id)
+    @extend_schema(
+        summary="Download a photo (audited)",
+        description=(
+            "Streams the stored, normalised copy of the photo as a lossless PNG, never the upload as sent, and "
+            "records the read in the audit trail."
+        ),
+        parameters=[IMAGE_ID],
+        responses={(200, "image/png"): bytes, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        image = visible_image(request, pk)
         field_file: FieldFile = getattr(image, self.file_field)
         if not field_file:
             raise Http404("This image has no stored thumbnail.")
@@ -183,15 +232,33 @@ class ImageThumbnailView(ImageFileView):
     content_type = "image/jpeg"
     filename_ending = "-thumbnail.jpg"
 
-    @extend_schema(responses={(200, "image/jpeg"): bytes})
-    def get(self, request: Request, image_id: int) -> FileResponse:
-        return super().get(request, image_id)
+    @extend_schema(
+        summary="Download a photo's thumbnail (audited)",
+        description=(
+            "Streams the photo's JPEG thumbnail, at most 256 pixels on its longer side, and records the read in the "
+            "audit trail. Returns 404 when the photo has no thumbnail."
+        ),
+        parameters=[IMAGE_ID],
+        responses={(200, "image/jpeg"): bytes, **READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        return super().get(request, pk)
 
 
 class ImageExcludeView(APIView):
-    @extend_schema(request=ExcludeSerializer, responses=ImageSerializer)
-    def post(self, request: Request, image_id: int) -> Response:
-        image = visible_image(request, image_id)
+    @extend_schema(
+        summary="Exclude a photo from its case",
+        description=(
+            "Hides the photo from its case with a reason, and keeps the file and its predictions for the record. "
+            "Only clinicians and clinic administrators can exclude photos, and not those of an archived patient "
+            "(409, code 'archived')."
+        ),
+        parameters=[IMAGE_ID],
+        request=ExcludeSerializer,
+        responses={200: ImageSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        image = visible_image(request, pk)
         require_editor(request.user, image.case.patient.clinic_id, action="exclude photos")
         services.require_not_archived(image.case.patient)
         serializer = ExcludeSerializer(data=request.data)

@@ -10,7 +10,7 @@ router.register("reviews", views.ReviewViewSet, basename="review")
 
 urlpatterns = [
     path(
-        "cases/<int:case_pk>/reviews/",
+        "cases/<int:pk>/reviews/",
         views.CaseReviewViewSet.as_view({"get": "list", "post": "create"}),
         name="case-reviews",
     ),

@@ -32,8 +32,13 @@ from diagnosis.models import AuditEvent, Case, Image, Patient, Review
 from oralcare.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# Writes to the records of an archived patient are rejected with 409 and the code "archived".
+WRITE_ERRORS = {**ERRORS, 409: ErrorSerializer}
 READ_ERRORS = {401: ErrorSerializer, 404: ErrorSerializer}
 LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer}
+PATIENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The patient's id.")
+CASE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The case's id.")
+REVIEW_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The review's id.")
 
 
 def _flag(value: str | None) -> bool:
@@ -83,6 +88,11 @@ def _audited_page(
 @extend_schema_view(
     list=extend_schema(
         summary="List patients",
+        description=(
+            "Lists the patients of the user's clinics, most recently changed first, 25 per page. Archived patients "
+            "are left out unless include_archived is set. Each request writes one audit event that names the "
+            "patients on the page."
+        ),
         parameters=[
             OpenApiParameter("search", OpenApiTypes.STR, description="Part of the patient's identifier or name."),
             OpenApiParameter("include_archived", OpenApiTypes.BOOL, description="Also list archived patients."),
@@ -90,12 +100,29 @@ def _audited_page(
         ],
         responses={200: PatientSerializer(many=True), **LIST_ERRORS},
     ),
-    create=extend_schema(summary="Register a patient", responses={201: PatientSerializer, **ERRORS}),
-    retrieve=extend_schema(summary="Read a patient (audited)", responses={200: PatientSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Register a patient",
+        description=(
+            "Registers a patient in a clinic where the user is a clinician or clinic administrator. The identifier "
+            "must be unique within the clinic."
+        ),
+        responses={201: PatientSerializer, **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="Read a patient (audited)",
+        parameters=[PATIENT_ID],
+        description="Returns one patient of the user's clinics and records the read in the audit trail.",
+        responses={200: PatientSerializer, **READ_ERRORS},
+    ),
     partial_update=extend_schema(
         summary="Change a patient's details",
+        parameters=[PATIENT_ID],
+        description=(
+            "Changes the fields sent. Only clinicians and clinic administrators can change a patient, the clinic "
+            "is fixed, and an archived patient cannot be changed (409, code 'archived') until unarchived."
+        ),
         request=PatientUpdateSerializer,
-        responses={200: PatientSerializer, **ERRORS},
+        responses={200: PatientSerializer, **WRITE_ERRORS},
     ),
 )
 @extend_schema(tags=["patients"])
@@ -175,6 +202,11 @@ class PatientViewSet(
 
     @extend_schema(
         summary="Archive a patient",
+        parameters=[PATIENT_ID],
+        description=(
+            "Archives the patient: the patient leaves the default patient list, and the patient's details, cases, "
+            "photos and reviews become read-only until the patient is unarchived. Patients are never deleted."
+        ),
         operation_id="patients_archive",
         request=None,
         responses={200: PatientSerializer, **ERRORS},
@@ -185,6 +217,8 @@ class PatientViewSet(
 
     @extend_schema(
         summary="Bring back an archived patient",
+        parameters=[PATIENT_ID],
+        description="Unarchives the patient, who appears in the patient list again and whose records can change again.",
         operation_id="patients_unarchive",
         request=None,
         responses={200: PatientSerializer, **ERRORS},
@@ -195,6 +229,11 @@ class PatientViewSet(
 
     @extend_schema(
         summary="List a patient's cases, newest first",
+        parameters=[PATIENT_ID],
+        description=(
+            "Lists the patient's cases, newest encounter first, 25 per page, also for an archived patient. Each "
+            "request writes one audit event for the patient."
+        ),
         responses={200: CaseSerializer(many=True), **READ_ERRORS},
     )
     @action(detail=True, methods=["get"])
@@ -239,6 +278,11 @@ def _count_of(rows: QuerySet) -> Coalesce:
 @extend_schema_view(
     list=extend_schema(
         summary="List cases",
+        description=(
+            "Lists the cases of the user's clinics, newest encounter first, 25 per page. With assigned_to=me it is "
+            "a specialist's review queue. Each request writes one audit event that names the patients of the cases "
+            "on the page."
+        ),
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR, enum=Case.Status.values, description="Only this status."),
             OpenApiParameter("patient", OpenApiTypes.INT, description="Only this patient's cases."),
@@ -250,14 +294,30 @@ def _count_of(rows: QuerySet) -> Coalesce:
         ],
         responses={200: CaseSerializer(many=True), **LIST_ERRORS},
     ),
-    create=extend_schema(summary="Open a case", responses={201: CaseDetailSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Open a case",
+        description=(
+            "Opens a case for a patient of the user's clinics. Only clinicians and clinic administrators can open "
+            "cases, and an archived patient gets none (409, code 'archived')."
+        ),
+        responses={201: CaseDetailSerializer, **WRITE_ERRORS},
+    ),
     retrieve=extend_schema(
-        summary="Read a case with its images (audited)", responses={200: CaseDetailSerializer, **READ_ERRORS}
+        summary="Read a case with its images (audited)",
+        parameters=[CASE_ID],
+        description="Returns the case with its photos and records the read in the audit trail.",
+        responses={200: CaseDetailSerializer, **READ_ERRORS},
     ),
     partial_update=extend_schema(
         summary="Change a case's details or status",
+        parameters=[CASE_ID],
+        description=(
+            "Changes the details sent, the status, or both. Clinicians and clinic administrators can change "
+            "details, and specialists only the status, which can move only to one of allowed_next_statuses. A case "
+            "of an archived patient cannot change (409, code 'archived')."
+        ),
         request=CaseDetailUpdateSerializer,
-        responses={200: CaseDetailSerializer, **ERRORS},
+        responses={200: CaseDetailSerializer, **WRITE_ERRORS},
     ),
 )
 @extend_schema(tags=["cases"])
@@ -343,8 +403,23 @@ class CaseViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List a case's reviews", responses={200: ReviewSerializer(many=True), **READ_ERRORS}),
-    create=extend_schema(summary="Review a case", responses={201: ReviewSerializer, **ERRORS}),
+    list=extend_schema(
+        summary="List a case's reviews",
+        description=(
+            "Lists the case's reviews, newest first, 25 per page. Each request writes one audit event for the case."
+        ),
+        parameters=[CASE_ID],
+        responses={200: ReviewSerializer(many=True), **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Review a case",
+        description=(
+            "Adds the user's review of the case. Clinicians, specialists and clinic administrators can review, but "
+            "not a case of an archived patient (409, code 'archived')."
+        ),
+        parameters=[CASE_ID],
+        responses={201: ReviewSerializer, **WRITE_ERRORS},
+    ),
 )
 @extend_schema(tags=["reviews"])
 class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -375,15 +450,26 @@ class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
     def _case(self) -> Case:
         if not hasattr(self, "_visible_case"):
             cases = Case.objects.visible_to(self.request.user).select_related("patient")
-            self._visible_case = get_object_or_404(cases, pk=self.kwargs["case_pk"])
+            self._visible_case = get_object_or_404(cases, pk=self.kwargs["pk"])
         return self._visible_case
 
 
 @extend_schema_view(
-    retrieve=extend_schema(summary="Read a review", responses={200: ReviewSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(
+        summary="Read a review",
+        parameters=[REVIEW_ID],
+        description="Returns one review of a case in the user's clinics.",
+        responses={200: ReviewSerializer, **READ_ERRORS},
+    ),
     partial_update=extend_schema(
-        summary="Change a review, for example to add the histopathology result",
-        responses={200: ReviewSerializer, **ERRORS},
+        summary="Change a review",
+        parameters=[REVIEW_ID],
+        description=(
+            "Changes the fields sent, for example to add the histopathology result once it is known. Only the "
+            "reviewer or a clinic administrator can change a review, and not while the patient is archived (409, "
+            "code 'archived')."
+        ),
+        responses={200: ReviewSerializer, **WRITE_ERRORS},
     ),
 )
 @extend_schema(tags=["reviews"])

@@ -72,5 +72,5 @@ class PredictionSerializer(serializers.ModelSerializer):
     def get_heatmap_url(self, prediction: Prediction) -> str | None:
         if not prediction.heatmap:
             return None
-        path = reverse("image-heatmap", kwargs={"image_id": prediction.image_id})
+        path = reverse("image-heatmap", kwargs={"pk": prediction.image_id})
         return f"{path}?prediction={prediction.pk}"

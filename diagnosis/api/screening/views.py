@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -17,7 +17,10 @@ from diagnosis import audit, health, screening, services
 from diagnosis.api.screening.health_serializers import HealthSerializer
 from diagnosis.api.screening.serializers import PredictionSerializer
 from diagnosis.models import Image, Prediction
-from oralcare.api import error_response
+from oralcare.api import ErrorSerializer, error_response
+
+READ_ERRORS = {401: ErrorSerializer, 404: ErrorSerializer}
+IMAGE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The photo's id.")
 
 
 def visible_image(request: Request, image_id: int) -> Image:
@@ -25,6 +28,29 @@ def visible_image(request: Request, image_id: int) -> Image:
     return get_object_or_404(Image.objects.visible_to(request.user).select_related("case__patient"), pk=image_id)
 
 
+# drf-spectacular documents a generic view by its get and post handlers, not by list and create.
+@extend_schema_view(
+    get=extend_schema(
+        summary="List a photo's predictions (audited)",
+        description=(
+            "Lists every classification of the photo, newest first, 25 per page, and records the read in the audit "
+            "trail."
+        ),
+        parameters=[IMAGE_ID],
+        responses={200: PredictionSerializer(many=True), **READ_ERRORS},
+    ),
+    post=extend_schema(
+        summary="Classify a photo again",
+        description=(
+            "Requests a new classification of the photo with the active model and returns the new prediction "
+            "(202). Earlier predictions stay in the list. Returns 409 with the code 'image_excluded' for an "
+            "excluded photo and 'archived' for a photo of an archived patient."
+        ),
+        parameters=[IMAGE_ID],
+        request=None,
+        responses={202: PredictionSerializer, 403: ErrorSerializer, **READ_ERRORS, 409: ErrorSerializer},
+    ),
+)
 class ImagePredictionsView(generics.ListCreateAPIView):
     """
     GET lists every prediction of the image, newest first. POST classifies the image again with the active model
@@ -34,17 +60,16 @@ class ImagePredictionsView(generics.ListCreateAPIView):
     serializer_class = PredictionSerializer
 
     def get_queryset(self) -> Any:
-        image = visible_image(self.request, self.kwargs["image_id"])
+        image = visible_image(self.request, self.kwargs["pk"])
         return Prediction.objects.filter(image=image).select_related("model_version")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        image = visible_image(request, self.kwargs["image_id"])
+        image = visible_image(request, self.kwargs["pk"])
         audit.record("read", actor=request.user, target=image, request=request, changes={"resource": "predictions"})
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=None, responses={202: PredictionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        image = visible_image(request, self.kwargs["image_id"])
+        image = visible_image(request, self.kwargs["pk"])
         services.require_not_archived(image.case.patient)
         if image.is_excluded:
             return error_response(
@@ -65,11 +90,19 @@ class ImageHeatmapView(APIView):
     """
 
     @extend_schema(
-        parameters=[OpenApiParameter("prediction", OpenApiTypes.INT, description="A prediction of this image.")],
-        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+        summary="Download a photo's heat map (audited)",
+        description=(
+            "Streams the Grad-CAM heat map (JPEG) of the photo's latest successful prediction, or of the prediction "
+            "given, and records the read in the audit trail. Returns 404 while no prediction has a heat map."
+        ),
+        parameters=[
+            IMAGE_ID,
+            OpenApiParameter("prediction", OpenApiTypes.INT, description="A prediction of this image."),
+        ],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 400: ErrorSerializer, **READ_ERRORS},
     )
-    def get(self, request: Request, image_id: int) -> FileResponse:
-        image = visible_image(request, image_id)
+    def get(self, request: Request, pk: int) -> FileResponse:
+        image = visible_image(request, pk)
         prediction = self._prediction(request, image)
 
         response = FileResponse(prediction.heatmap.open("rb"), content_type="image/jpeg")
@@ -107,7 +140,14 @@ class HealthView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
+    @extend_schema(
+        summary="Read the service's health",
+        description=(
+            "Returns the overall status to anyone, and to signed-in users also each check, the latest training run "
+            "and which model classifies photos. Returns 503 when the database is down and 200 otherwise."
+        ),
+        responses={200: HealthSerializer, 503: HealthSerializer},
+    )
     def get(self, request: Request) -> Response:
         result = health.cached_report()
         http_status = status.HTTP_503_SERVICE_UNAVAILABLE if result["status"] == "unavailable" else status.HTTP_200_OK

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Set the CSRF cookie and return its token, for the web interface to send with its first POST. */
+        /**
+         * Get a CSRF token
+         * @description Sets the CSRF cookie and returns its token, which every POST, PUT, PATCH and DELETE must send.
+         */
         get: operations["auth_csrf"];
         put?: never;
         post?: never;
@@ -30,7 +33,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Sign in with a user name and password and start a session. Send the CSRF token (GET /api/auth/csrf/). */
+        /**
+         * Sign in
+         * @description Signs in with a user name and password, starts a session and returns the user. Send the CSRF token from GET /api/auth/csrf/. After repeated failures sign-in is locked for a while (429).
+         */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -47,6 +53,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Sign out
+         * @description Ends the session.
+         */
         post: operations["auth_logout"];
         delete?: never;
         options?: never;
@@ -61,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The signed-in user, with each clinic and the role held there. Also sets the CSRF cookie. */
+        /**
+         * Read the signed-in user
+         * @description Returns the signed-in user with each clinic and the role held there, and sets the CSRF cookie.
+         */
         get: operations["auth_me"];
         put?: never;
         post?: never;
@@ -80,57 +93,15 @@ export interface paths {
         };
         /**
          * List cases
-         * @description Screening cases of the user's clinics, newest first.
+         * @description Lists the cases of the user's clinics, newest encounter first, 25 per page. With assigned_to=me it is a specialist's review queue. Each request writes one audit event that names the patients of the cases on the page.
          */
         get: operations["cases_list"];
         put?: never;
         /**
          * Open a case
-         * @description Screening cases of the user's clinics, newest first.
+         * @description Opens a case for a patient of the user's clinics. Only clinicians and clinic administrators can open cases, and an archived patient gets none (409, code 'archived').
          */
         post: operations["cases_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/cases/{case_id}/images/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description List a case's photos (GET) or upload one or more photos to it (POST, multipart field ``image``). */
-        get: operations["cases_images_list"];
-        put?: never;
-        /** @description Stores each photo in the multipart field 'image'. Returns 202 with the stored images and the rejected files, or 400 when no file could be stored. */
-        post: operations["cases_images_create"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/cases/{case_pk}/reviews/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List a case's reviews
-         * @description The reviews of one case, newest first.
-         */
-        get: operations["cases_reviews_list"];
-        put?: never;
-        /**
-         * Review a case
-         * @description The reviews of one case, newest first.
-         */
-        post: operations["cases_reviews_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -146,7 +117,7 @@ export interface paths {
         };
         /**
          * Read a case with its images (audited)
-         * @description Screening cases of the user's clinics, newest first.
+         * @description Returns the case with its photos and records the read in the audit trail.
          */
         get: operations["cases_retrieve"];
         put?: never;
@@ -156,9 +127,57 @@ export interface paths {
         head?: never;
         /**
          * Change a case's details or status
-         * @description Screening cases of the user's clinics, newest first.
+         * @description Changes the details sent, the status, or both. Clinicians and clinic administrators can change details, and specialists only the status, which can move only to one of allowed_next_statuses. A case of an archived patient cannot change (409, code 'archived').
          */
         patch: operations["cases_partial_update"];
+        trace?: never;
+    };
+    "/api/cases/{id}/images/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a case's photos
+         * @description Lists the case's photos in upload order, 25 per page, without excluded photos unless include_excluded is set. Each request writes one audit event for the case that lists the photo ids.
+         */
+        get: operations["cases_images_list"];
+        put?: never;
+        /**
+         * Upload photos to a case
+         * @description Decodes, checks and stores each photo in the multipart field 'image', and requests its classification. Returns 202 with the stored images and the rejected files, where a photo already in the case comes back with duplicate true. Returns 400 when no file could be stored, when the case is closed or when no file was sent, 409 (code 'archived') when the patient is archived, and 413 when the request body is larger than the server accepts.
+         */
+        post: operations["cases_images_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a case's reviews
+         * @description Lists the case's reviews, newest first, 25 per page. Each request writes one audit event for the case.
+         */
+        get: operations["cases_reviews_list"];
+        put?: never;
+        /**
+         * Review a case
+         * @description Adds the user's review of the case. Clinicians, specialists and clinic administrators can review, but not a case of an archived patient (409, code 'archived').
+         */
+        post: operations["cases_reviews_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/health/": {
@@ -169,9 +188,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The service's health. Anyone gets the overall status; signed-in users also get the details of each check, the
-         *     latest training run and a message that says which model is active or, when none is, how to get one.
-         *     Returns 503 when the database is down, since nothing works then, and 200 otherwise.
+         * Read the service's health
+         * @description Returns the overall status to anyone, and to signed-in users also each check, the latest training run and which model classifies photos. Returns 503 when the database is down and 200 otherwise.
          */
         get: operations["health_retrieve"];
         put?: never;
@@ -182,13 +200,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/": {
+    "/api/images/{id}/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
+        /**
+         * Read a photo (audited)
+         * @description Returns the photo's intake details and latest prediction, and records the read in the audit trail.
+         */
         get: operations["images_retrieve"];
         put?: never;
         post?: never;
@@ -198,7 +220,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/exclude/": {
+    "/api/images/{id}/exclude/": {
         parameters: {
             query?: never;
             header?: never;
@@ -207,6 +229,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /**
+         * Exclude a photo from its case
+         * @description Hides the photo from its case with a reason, and keeps the file and its predictions for the record. Only clinicians and clinic administrators can exclude photos, and not those of an archived patient (409, code 'archived').
+         */
         post: operations["images_exclude_create"];
         delete?: never;
         options?: never;
@@ -214,14 +240,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/file/": {
+    "/api/images/{id}/file/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description Stream the stored, normalised copy of a photo as a lossless PNG (never the upload as sent). */
+        /**
+         * Download a photo (audited)
+         * @description Streams the stored, normalised copy of the photo as a lossless PNG, never the upload as sent, and records the read in the audit trail.
+         */
         get: operations["images_file_retrieve"];
         put?: never;
         post?: never;
@@ -231,7 +260,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/heatmap/": {
+    "/api/images/{id}/heatmap/": {
         parameters: {
             query?: never;
             header?: never;
@@ -239,9 +268,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description The Grad-CAM heat map (JPEG) of the image's latest successful prediction, or of the prediction given by
-         *     ``?prediction=<id>``. Served like the photo itself: only to members of the image's clinic, never cached,
-         *     and every read is audited.
+         * Download a photo's heat map (audited)
+         * @description Streams the Grad-CAM heat map (JPEG) of the photo's latest successful prediction, or of the prediction given, and records the read in the audit trail. Returns 404 while no prediction has a heat map.
          */
         get: operations["images_heatmap_retrieve"];
         put?: never;
@@ -252,7 +280,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/predictions/": {
+    "/api/images/{id}/predictions/": {
         parameters: {
             query?: never;
             header?: never;
@@ -260,14 +288,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * @description GET lists every prediction of the image, newest first. POST classifies the image again with the active model
-         *     as a new prediction (202); earlier predictions stay in the list.
+         * List a photo's predictions (audited)
+         * @description Lists every classification of the photo, newest first, 25 per page, and records the read in the audit trail.
          */
         get: operations["images_predictions_list"];
         put?: never;
         /**
-         * @description GET lists every prediction of the image, newest first. POST classifies the image again with the active model
-         *     as a new prediction (202); earlier predictions stay in the list.
+         * Classify a photo again
+         * @description Requests a new classification of the photo with the active model and returns the new prediction (202). Earlier predictions stay in the list. Returns 409 with the code 'image_excluded' for an excluded photo and 'archived' for a photo of an archived patient.
          */
         post: operations["images_predictions_create"];
         delete?: never;
@@ -276,14 +304,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/images/{image_id}/thumbnail/": {
+    "/api/images/{id}/thumbnail/": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** @description Stream the JPEG thumbnail of a photo, at most 256 pixels on its longer side. */
+        /**
+         * Download a photo's thumbnail (audited)
+         * @description Streams the photo's JPEG thumbnail, at most 256 pixels on its longer side, and records the read in the audit trail. Returns 404 when the photo has no thumbnail.
+         */
         get: operations["images_thumbnail_retrieve"];
         put?: never;
         post?: never;
@@ -362,13 +393,13 @@ export interface paths {
         };
         /**
          * List patients
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Lists the patients of the user's clinics, most recently changed first, 25 per page. Archived patients are left out unless include_archived is set. Each request writes one audit event that names the patients on the page.
          */
         get: operations["patients_list"];
         put?: never;
         /**
          * Register a patient
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Registers a patient in a clinic where the user is a clinician or clinic administrator. The identifier must be unique within the clinic.
          */
         post: operations["patients_create"];
         delete?: never;
@@ -386,7 +417,7 @@ export interface paths {
         };
         /**
          * Read a patient (audited)
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Returns one patient of the user's clinics and records the read in the audit trail.
          */
         get: operations["patients_retrieve"];
         put?: never;
@@ -396,7 +427,7 @@ export interface paths {
         head?: never;
         /**
          * Change a patient's details
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Changes the fields sent. Only clinicians and clinic administrators can change a patient, the clinic is fixed, and an archived patient cannot be changed (409, code 'archived') until unarchived.
          */
         patch: operations["patients_partial_update"];
         trace?: never;
@@ -412,7 +443,7 @@ export interface paths {
         put?: never;
         /**
          * Archive a patient
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Archives the patient: the patient leaves the default patient list, and the patient's details, cases, photos and reviews become read-only until the patient is unarchived. Patients are never deleted.
          */
         post: operations["patients_archive"];
         delete?: never;
@@ -430,7 +461,7 @@ export interface paths {
         };
         /**
          * List a patient's cases, newest first
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Lists the patient's cases, newest encounter first, 25 per page, also for an archived patient. Each request writes one audit event for the patient.
          */
         get: operations["patients_cases_list"];
         put?: never;
@@ -452,7 +483,7 @@ export interface paths {
         put?: never;
         /**
          * Bring back an archived patient
-         * @description Patients of the user's clinics. There is no DELETE: archive a patient instead.
+         * @description Unarchives the patient, who appears in the patient list again and whose records can change again.
          */
         post: operations["patients_unarchive"];
         delete?: never;
@@ -468,14 +499,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a review */
+        /**
+         * Read a review
+         * @description Returns one review of a case in the user's clinics.
+         */
         get: operations["reviews_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a review, for example to add the histopathology result */
+        /**
+         * Change a review
+         * @description Changes the fields sent, for example to add the histopathology result once it is known. Only the reviewer or a clinic administrator can change a review, and not while the patient is archived (409, code 'archived').
+         */
         patch: operations["reviews_partial_update"];
         trace?: never;
     };
@@ -1206,6 +1243,25 @@ export interface components {
          * @enum {string}
          */
         TrainingRunStatusEnum: "pending" | "running" | "succeeded" | "failed";
+        /** @description The error body of a rejected upload: the API's error contract, plus the rejected files when there were any. */
+        UploadError: {
+            /** @description Stable machine-readable error code, for example 'invalid' or 'not_found'. */
+            code: string;
+            /** @description One sentence for a person: what was wrong and what to do. */
+            detail: string;
+            /** @description The request id, also sent in the X-Request-ID header. */
+            request_id: string;
+            /** @description Validation errors only: messages keyed by field. */
+            errors?: {
+                [key: string]: unknown;
+            };
+            /** @description Validation errors only: codes keyed by field. */
+            error_codes?: {
+                [key: string]: unknown;
+            };
+            /** @description Only when no file could be stored: each file with why it was rejected. */
+            rejected?: components["schemas"]["RejectedUpload"][];
+        };
         UploadRequestRequest: {
             /** @description One or more photos: JPEG, PNG, WebP, HEIC, MPO, TIFF, BMP or GIF. */
             image: string[];
@@ -1485,156 +1541,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-        };
-    };
-    cases_images_list: {
-        parameters: {
-            query?: {
-                /** @description Also list excluded photos (1 or true). */
-                include_excluded?: boolean;
-                /** @description A page number within the paginated result set. */
-                page?: number;
-            };
-            header?: never;
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaginatedImageList"];
-                };
-            };
-        };
-    };
-    cases_images_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                case_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["UploadRequestRequest"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UploadResult"];
-                };
-            };
-            /** @description No response body */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    cases_reviews_list: {
-        parameters: {
-            query?: {
-                /** @description A page number within the paginated result set. */
-                page?: number;
-            };
-            header?: never;
-            path: {
-                case_pk: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PaginatedReviewList"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    cases_reviews_create: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                case_pk: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ReviewRequest"];
-                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
-                "multipart/form-data": components["schemas"]["ReviewRequest"];
-            };
-        };
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Review"];
-                };
-            };
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            404: {
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1649,7 +1556,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The case's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1686,7 +1594,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The case's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1738,6 +1647,240 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_images_list: {
+        parameters: {
+            query?: {
+                /** @description Also list excluded photos (1 or true). */
+                include_excluded?: boolean;
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The case's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedImageList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_images_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The case's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadRequestRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadError"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_reviews_list: {
+        parameters: {
+            query?: {
+                /** @description A page number within the paginated result set. */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The case's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedReviewList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cases_reviews_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The case's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ReviewRequest"];
+                "multipart/form-data": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     health_retrieve: {
@@ -1772,7 +1915,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1786,6 +1930,22 @@ export interface operations {
                     "application/json": components["schemas"]["Image"];
                 };
             };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     images_exclude_create: {
@@ -1793,7 +1953,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1813,6 +1974,46 @@ export interface operations {
                     "application/json": components["schemas"]["Image"];
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     images_file_retrieve: {
@@ -1820,7 +2021,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1834,6 +2036,22 @@ export interface operations {
                     "image/png": string;
                 };
             };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     images_heatmap_retrieve: {
@@ -1844,7 +2062,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1858,6 +2077,30 @@ export interface operations {
                     "image/jpeg": string;
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     images_predictions_list: {
@@ -1868,7 +2111,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1882,6 +2126,22 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedPredictionList"];
                 };
             };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     images_predictions_create: {
@@ -1889,18 +2149,51 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Prediction"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1910,7 +2203,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                image_id: number;
+                /** @description The photo's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -1922,6 +2216,22 @@ export interface operations {
                 };
                 content: {
                     "image/jpeg": string;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2141,7 +2451,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The patient's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2178,7 +2489,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The patient's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2230,6 +2542,14 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     patients_archive: {
@@ -2237,7 +2557,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The patient's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2293,7 +2614,8 @@ export interface operations {
             };
             header?: never;
             path: {
-                id: string;
+                /** @description The patient's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2330,7 +2652,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The patient's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2383,7 +2706,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The review's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2420,7 +2744,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description The review's id. */
+                id: number;
             };
             cookie?: never;
         };
@@ -2465,6 +2790,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
