@@ -125,9 +125,9 @@ def _classify(prediction: Prediction) -> str:
         _return_to_waiting(prediction)
         return "waiting_for_model"
 
-    photo = read_photo(prediction)
-    result = classifier.predict(photo)
-    heatmap_name = store_heatmap(classifier.heatmap(photo))
+    model_input, overlay_base = read_inputs(prediction, image_size=classifier.image_size)
+    result = classifier.predict(model_input)
+    heatmap_name = store_heatmap(classifier.heatmap(overlay_base, model_input=model_input))
 
     try:
         stored = record_success(prediction, version=classifier.version, result=result, heatmap_name=heatmap_name)
@@ -161,6 +161,57 @@ def _active_classifier() -> Any:
             "The active model could not be loaded, so the photo was not classified. Ask an administrator to check "
             "the active model version, then request the classification again.",
         ) from exc
+
+
+def read_inputs(prediction: Prediction, *, image_size: int) -> tuple[PILImage.Image, PILImage.Image]:
+    """
+    Return the model input and the heat map's base photo, from the small copies made at intake when they fit.
+
+    The full-size photo is decoded only for a photo without copies, or when the active model takes another input
+    size. The model resizes a full-size photo itself, with the same function that made the copy.
+    """
+    image = prediction.image
+    model_input = _read_copy(image.model_input, expected_size=(image_size, image_size))
+    overlay_base = _read_copy(image.preview, expected_size=None)
+    if model_input is not None and overlay_base is not None:
+        return model_input, overlay_base
+
+    photo = read_photo(prediction)
+    return (
+        model_input if model_input is not None else photo,
+        overlay_base if overlay_base is not None else photo,
+    )
+
+
+def read_model_input(prediction: Prediction, *, image_size: int) -> PILImage.Image:
+    """Return the model input alone (the intake copy when it fits, else the full photo), for runs without heat map."""
+    model_input = _read_copy(prediction.image.model_input, expected_size=(image_size, image_size))
+    return model_input if model_input is not None else read_photo(prediction)
+
+
+def _read_copy(field_file: Any, *, expected_size: tuple[int, int] | None) -> PILImage.Image | None:
+    """Open an intake copy; return None when there is none, it has another size, or it cannot be read."""
+    from diagnosis.intake import ImageRejected
+    from ml import preprocess
+
+    if not field_file or not field_file.name:
+        return None
+    try:
+        with field_file.open("rb") as stored:
+            # Relaxed limits: a small model's input copy may be below the minimum side that uploads must meet.
+            copy = preprocess.read_photo(stored, relaxed=True)
+    except (ImageRejected, UnidentifiedImageError, ValueError, OSError) as exc:
+        # The full photo is still there, so a damaged or missing copy costs time, not the result.
+        logger.warning(
+            "Reading the stored copy %s of image %s failed (%s), so the full photo is used.",
+            field_file.name,
+            field_file.instance.pk,
+            exc,
+        )
+        return None
+    if expected_size is not None and copy.size != expected_size:
+        return None
+    return copy
 
 
 def read_photo(prediction: Prediction) -> PILImage.Image:

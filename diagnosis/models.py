@@ -216,6 +216,14 @@ def thumbnail_upload_path(instance: "Image", filename: str) -> str:
     return f"thumbnails/{uuid.uuid4().hex}.jpg"
 
 
+def model_input_upload_path(instance: "Image", filename: str) -> str:
+    return f"model-inputs/{uuid.uuid4().hex}.png"
+
+
+def preview_upload_path(instance: "Image", filename: str) -> str:
+    return f"previews/{uuid.uuid4().hex}.jpg"
+
+
 def heatmap_upload_path(instance: "Prediction", filename: str) -> str:
     return f"heatmaps/{uuid.uuid4().hex}.jpg"
 
@@ -226,6 +234,22 @@ class Image(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="images")
     file = models.FileField(upload_to=image_upload_path, max_length=255)
     thumbnail = models.FileField(upload_to=thumbnail_upload_path, max_length=255, blank=True)
+    # Copies made once at intake so the worker never decodes the full-size photo again. The model input is the
+    # photo resized exactly as training and evaluation resize it, stored losslessly; the preview is the base of the
+    # heat-map overlay. Either may be empty (older photos, or a model of another input size) and the worker then
+    # falls back to the full photo.
+    model_input = models.FileField(
+        upload_to=model_input_upload_path,
+        max_length=255,
+        blank=True,
+        help_text="The photo resized to the model's input size at intake (lossless PNG).",
+    )
+    preview = models.FileField(
+        upload_to=preview_upload_path,
+        max_length=255,
+        blank=True,
+        help_text="The photo at most 512 pixels on the long side (JPEG), the base of the heat-map overlay.",
+    )
     original_filename = models.CharField(max_length=255, blank=True)
     detected_format = models.CharField(max_length=10, help_text="The format found by decoding the upload.")
     stored_format = models.CharField(max_length=10, default="PNG")

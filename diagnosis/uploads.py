@@ -28,6 +28,8 @@ from rest_framework.exceptions import APIException
 from diagnosis import audit
 from diagnosis.intake import DecodedImage, ImageLimits, decode_image
 from diagnosis.models import AuditEvent, Case, Image
+from ml import preprocess
+from ml.models import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,11 @@ logger = logging.getLogger(__name__)
 STORED_PNG_COMPRESS_LEVEL = 3
 THUMBNAIL_SIDE = 256
 THUMBNAIL_JPEG_QUALITY = 85
+PREVIEW_JPEG_QUALITY = 90
+# The model input copy is small and written once per upload, so the fastest zlib level costs little space.
+MODEL_INPUT_PNG_COMPRESS_LEVEL = 1
+# Input size of the copy made when no model is active: MobileNetV2's standard 224 x 224.
+DEFAULT_MODEL_INPUT_SIZE = 224
 
 # The HttpRequest attribute where UploadSizeLimitHandler lists the files it skipped.
 REJECTED_UPLOADS_ATTRIBUTE = "oralcare_rejected_uploads"
@@ -208,6 +215,11 @@ def _build_image(
     thumbnail = decoded.image.copy()
     thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), PILImage.Resampling.LANCZOS)
 
+    # Resizing here with the shared preprocessing gives the same pixels as resizing the stored PNG later, so the
+    # worker can classify this small copy instead of decoding the full photo again.
+    model_input = PILImage.fromarray(preprocess.to_model_array(decoded.image, model_input_size()), mode="RGB")
+    preview = preprocess.to_overlay_base(decoded.image)
+
     image = Image(
         case=case,
         original_filename=sanitise_filename(uploaded_file.name),
@@ -226,7 +238,19 @@ def _build_image(
     image.thumbnail.save(
         "thumbnail.jpg", ContentFile(encode_jpeg(thumbnail, quality=THUMBNAIL_JPEG_QUALITY)), save=False
     )
+    image.model_input.save(
+        "model-input.png",
+        ContentFile(encode_png(model_input, compress_level=MODEL_INPUT_PNG_COMPRESS_LEVEL)),
+        save=False,
+    )
+    image.preview.save("preview.jpg", ContentFile(encode_jpeg(preview, quality=PREVIEW_JPEG_QUALITY)), save=False)
     return image
+
+
+def model_input_size() -> int:
+    """Return the input size of the active model, or DEFAULT_MODEL_INPUT_SIZE while none is active."""
+    size = ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).values_list("image_size", flat=True).first()
+    return int(size or DEFAULT_MODEL_INPUT_SIZE)
 
 
 def _existing_image(case: Case, upload_sha256: str) -> Image | None:
@@ -256,7 +280,7 @@ def _sha256_of_file(uploaded_file: UploadedFile) -> str:
 
 
 def _delete_files(image: Image) -> None:
-    for field_file in (image.file, image.thumbnail):
+    for field_file in (image.file, image.thumbnail, image.model_input, image.preview):
         if field_file.name:
             field_file.storage.delete(field_file.name)
 

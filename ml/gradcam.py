@@ -13,7 +13,6 @@ from PIL import Image
 
 from ml import preprocess
 
-MAX_SIDE = 512
 # Share of the overlay taken by the heat map where the map is strongest.
 OPACITY = 0.45
 
@@ -62,14 +61,17 @@ def _grad_cam_function(model: Any) -> Any:
     return compute
 
 
-def overlay(model: Any, image: Image.Image, *, image_size: int) -> Image.Image:
-    """Return the photo with its Grad-CAM map drawn over it, RGB, at most MAX_SIDE pixels on the long side."""
-    image = image.convert("RGB")
-    if max(image.size) > MAX_SIDE:
-        image = image.copy()
-        image.thumbnail((MAX_SIDE, MAX_SIDE), preprocess.RESAMPLE)
+def overlay(model: Any, image: Image.Image, *, image_size: int, model_input: Image.Image | None = None) -> Image.Image:
+    """
+    Return the photo with its Grad-CAM map drawn over it, RGB, at most preprocess.OVERLAY_MAX_SIDE pixels on the
+    long side.
 
-    batch = preprocess.to_model_batch([image], image_size)
+    The map is computed on ``model_input`` when given (the exact pixels the classifier saw), else on ``image``
+    resized to the model's input size.
+    """
+    image = preprocess.to_overlay_base(image)
+
+    batch = preprocess.to_model_batch([model_input if model_input is not None else image], image_size)
     heat = class_activation_map(model, batch)
 
     heat_image = Image.fromarray(np.uint8(heat * 255)).resize(image.size, Image.Resampling.BILINEAR)

@@ -73,12 +73,15 @@ class Classifier:
             return run_onnx(self._session, batch)
         return keras_probabilities(self.keras_model, batch)
 
-    def heatmap(self, image: Image.Image) -> Image.Image:
-        """Return a Grad-CAM overlay of ``image`` (RGB, the input's size, at most 512 pixels on the long side)."""
+    def heatmap(self, image: Image.Image, *, model_input: Image.Image | None = None) -> Image.Image:
+        """
+        Return a Grad-CAM overlay of ``image`` (RGB, at most preprocess.OVERLAY_MAX_SIDE pixels on the long side),
+        computed on ``model_input`` when given.
+        """
         from ml import gradcam
 
         with self._lock:
-            return gradcam.overlay(self.keras_model, image, image_size=self.image_size)
+            return gradcam.overlay(self.keras_model, image, image_size=self.image_size, model_input=model_input)
 
     def _result(self, raw: float, probability: float, inference_ms: float) -> PredictionResult:
         label = calibration.label_for(

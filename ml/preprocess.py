@@ -13,6 +13,10 @@ from PIL import Image
 # Pillow's bilinear filter widens its support when it shrinks an image, so large photos are anti-aliased.
 RESAMPLE = Image.Resampling.BILINEAR
 
+# Long side of the photo under a heat-map overlay. The heat map has the resolution of the model's last feature map
+# (7 x 7 for MobileNetV2 at 224), so a larger base adds bytes but no detail.
+OVERLAY_MAX_SIDE = 512
+
 
 def read_photo(source: str | Path | BinaryIO, *, relaxed: bool = False) -> Image.Image:
     """
@@ -33,6 +37,13 @@ def to_model_array(image: Image.Image, image_size: int) -> np.ndarray:
     if image.size != (image_size, image_size):
         image = image.resize((image_size, image_size), RESAMPLE)
     return np.asarray(image, dtype=np.uint8)
+
+
+def to_overlay_base(image: Image.Image) -> Image.Image:
+    """Return an RGB copy of ``image`` at most OVERLAY_MAX_SIDE pixels on the long side."""
+    image = image.convert("RGB") if image.mode != "RGB" else image.copy()
+    image.thumbnail((OVERLAY_MAX_SIDE, OVERLAY_MAX_SIDE), RESAMPLE)
+    return image
 
 
 def to_model_batch(images: list[Image.Image], image_size: int) -> np.ndarray:

@@ -82,7 +82,7 @@ def test_upload_and_read_back_through_s3(s3_storage, api_as, clinician, case):
     resource = response.json()["images"][0]
     image = Image.objects.get(pk=resource["id"])
     keys = {item["Key"] for item in client.list_objects_v2(Bucket=BUCKET)["Contents"]}
-    assert keys == {image.file.name, image.thumbnail.name}
+    assert keys == {image.file.name, image.thumbnail.name, image.model_input.name, image.preview.name}
 
     stored_object = client.get_object(Bucket=BUCKET, Key=image.file.name)["Body"].read()
     served = served_bytes(api.get(resource["file_url"]))
@@ -100,7 +100,7 @@ def test_s3_objects_not_publicly_readable(s3_storage, api_as, clinician, case):
     resource = upload(api_as(clinician), case, upload_file("photo.jpg", images.jpeg())).json()["images"][0]
     image = Image.objects.get(pk=resource["id"])
 
-    for key in (image.file.name, image.thumbnail.name):
+    for key in (image.file.name, image.thumbnail.name, image.model_input.name, image.preview.name):
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(f"{endpoint}/{BUCKET}/{key}", timeout=10)
         assert denied.value.code == 403

@@ -30,6 +30,7 @@ class FakeClassifier:
 
     def __init__(self, version, *, probability: float = 0.9, label: str = "high_risk", errors=()) -> None:
         self.version = version
+        self.image_size = version.image_size
         self.probability = probability
         self.label = label
         self.errors = list(errors)
@@ -42,7 +43,7 @@ class FakeClassifier:
         return PredictionResult(raw_probability=0.8, probability=self.probability, label=self.label,
                                 threshold=0.5, inference_ms=1.5)
 
-    def heatmap(self, image):
+    def heatmap(self, image, *, model_input=None):
         return image
 
 
