@@ -109,6 +109,25 @@ def expected_calibration_error(probability: np.ndarray, labels: np.ndarray, *, b
     return float(error)
 
 
+def expected_calibration_error_if_calibrated(
+    probability: np.ndarray, *, bins: int = 10, draws: int = 1000, seed: int = 0
+) -> dict[str, float] | None:
+    """
+    Return the mean and 95th percentile of the ECE that a perfectly calibrated model would still show on these photos.
+
+    Each draw gives every photo a label that is cancer with exactly its predicted probability, so any calibration
+    error measured in the draws comes from the finite number of photos and the binning alone. An observed ECE near
+    this mean is within sampling noise of perfect calibration.
+    """
+    p = np.asarray(probability, dtype=np.float64)
+    if len(p) == 0:
+        return None
+
+    rng = np.random.default_rng(seed)
+    errors = [expected_calibration_error(p, rng.random(len(p)) < p, bins=bins) for _ in range(draws)]
+    return {"mean": float(np.mean(errors)), "p95": float(np.percentile(errors, 95))}
+
+
 def reliability_bins(probability: np.ndarray, labels: np.ndarray, *, bins: int = 10) -> list[dict[str, float]]:
     """Return the mean prediction, observed frequency and count of each non-empty bin, for reliability diagrams."""
     p = np.asarray(probability, dtype=np.float64)

@@ -93,6 +93,12 @@ def summary(report: dict[str, Any]) -> str:
         f"{'specificity':<28}{with_interval('specificity')}",
     ]
     lines.append(f"{'expected_calibration_error':<28}{with_interval('expected_calibration_error')}")
+    noise = report.get("expected_calibration_error_if_calibrated")
+    if noise:
+        lines.append(
+            f"{'ECE if perfectly calibrated':<28}{noise['mean']:.3f} (95th percentile {noise['p95']:.3f}; sampling "
+            f"noise of {report['images']} photos)"
+        )
     for name in ("accuracy", "ppv", "npv", "f1", "brier_score"):
         value = report[name]
         lines.append(f"{name:<28}{value:.3f}" if value is not None else f"{name:<28}n/a")

@@ -41,6 +41,7 @@ def evaluate(
         "f1": _ratio(2 * ppv * sensitivity, ppv + sensitivity) if ppv == ppv and sensitivity == sensitivity else None,
         "brier_score": float(np.mean((p - y) ** 2)) if len(y) else None,
         "expected_calibration_error": calibration.expected_calibration_error(p, y),
+        "expected_calibration_error_if_calibrated": calibration.expected_calibration_error_if_calibrated(p, seed=seed),
         "confusion_matrix": {
             "labels": [class_names[0], class_names[1]],
             "rows_actual_columns_predicted": [

@@ -112,3 +112,22 @@ def test_metrics_at_threshold():
     assert report["counts_per_class"] == {"benign": 3, "cancer": 3}
     low, high = report["confidence_intervals"]["roc_auc"]
     assert low <= report["roc_auc"] <= high
+
+
+def test_ece_if_calibrated_shrinks_with_more_photos():
+    rng = np.random.default_rng(3)
+    small = calibration.expected_calibration_error_if_calibrated(rng.random(100), draws=300)
+    large = calibration.expected_calibration_error_if_calibrated(rng.random(5000), draws=300)
+
+    assert 0 < large["mean"] < small["mean"]
+    assert small["mean"] <= small["p95"]
+
+
+def test_ece_if_calibrated_is_zero_for_certain_predictions():
+    noise = calibration.expected_calibration_error_if_calibrated(np.array([0.0, 1.0, 1.0, 0.0]), draws=50)
+
+    assert noise == {"mean": 0.0, "p95": 0.0}
+
+
+def test_ece_if_calibrated_empty_is_none():
+    assert calibration.expected_calibration_error_if_calibrated(np.array([])) is None
