@@ -41,7 +41,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         urls = {}
         for name in artifacts.plot_paths(version.directory):
-            path = reverse("ml-model-plot", kwargs={"pk": version.pk, "name": name})
+            path = reverse("ml-model-plot", kwargs={"id": version.pk, "name": name})
             urls[name] = request.build_absolute_uri(path) if request is not None else path
         return urls
 

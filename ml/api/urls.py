@@ -8,6 +8,6 @@ router.register("models", ModelVersionViewSet, basename="ml-model")
 router.register("training-runs", TrainingRunViewSet, basename="ml-training-run")
 
 urlpatterns = [
-    path("models/<int:pk>/plots/<slug:name>.png", ModelPlotView.as_view(), name="ml-model-plot"),
+    path("models/<int:id>/plots/<slug:name>.png", ModelPlotView.as_view(), name="ml-model-plot"),
     *router.urls,
 ]

@@ -38,9 +38,10 @@ class ModelPlotView(APIView):
 
     @extend_schema(
         summary="Download a plot of a model version",
+        operation_id="models_plot_retrieve",
         tags=["models"],
         parameters=[
-            OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Model version id."),
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Model version id."),
             OpenApiParameter(
                 "name",
                 OpenApiTypes.STR,
@@ -54,8 +55,8 @@ class ModelPlotView(APIView):
             **READ_ERRORS,
         },
     )
-    def get(self, request: Request, pk: int, name: str) -> FileResponse:
-        version = get_object_or_404(ModelVersion, pk=pk)
+    def get(self, request: Request, id: int, name: str) -> FileResponse:  # noqa: A002 - the URL's parameter name
+        version = get_object_or_404(ModelVersion, pk=id)
         path = artifacts.plot_paths(version.directory).get(name)
         if path is None:
             raise Http404(f"Model version {version.pk} has no plot named {name!r}.")

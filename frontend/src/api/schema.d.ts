@@ -344,6 +344,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{id}/plots/{name}.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a plot of a model version
+         * @description One PNG plot of a model version (training history, ROC curve, confusion matrix or reliability diagram).
+         */
+        get: operations["models_plot_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/{id}/": {
         parameters: {
             query?: never;
@@ -356,26 +376,6 @@ export interface paths {
          * @description Trained classifiers with their metrics, operating point and status; exactly one may be active.
          */
         get: operations["models_retrieve"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/models/{id}/plots/{name}.png": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Download a plot of a model version
-         * @description One PNG plot of a model version (training history, ROC curve, confusion matrix or reliability diagram).
-         */
-        get: operations["models_plots_.png_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2266,23 +2266,27 @@ export interface operations {
             };
         };
     };
-    models_retrieve: {
+    models_plot_retrieve: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                /** @description Model version id. */
+                id: number;
+                /** @description Plot name. */
+                name: "confusion_matrix" | "reliability_diagram" | "roc_curve" | "training_history";
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The PNG plot. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelVersion"];
+                    "image/png": string;
                 };
             };
             401: {
@@ -2303,28 +2307,23 @@ export interface operations {
             };
         };
     };
-    "models_plots_.png_retrieve": {
+    models_retrieve: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: number;
-                /** @description Plot name. */
-                name: "confusion_matrix" | "reliability_diagram" | "roc_curve" | "training_history";
-                /** @description Model version id. */
-                pk: number;
+                id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The PNG plot. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/png": string;
+                    "application/json": components["schemas"]["ModelVersion"];
                 };
             };
             401: {
