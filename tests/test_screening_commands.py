@@ -67,6 +67,17 @@ def test_import_rejects_unknown_patient(camp_folder, clinic, clinician):
         run_import(str(camp_folder), "--clinic", clinic.name, "--patient", "NOPE", "--user", clinician.username)
 
 
+def test_import_rejects_archived_patient(camp_folder, clinic, patient, clinician):
+    patient.is_archived = True
+    patient.save(update_fields=["is_archived"])
+
+    with pytest.raises(CommandError, match="archived"):
+        run_import(str(camp_folder), "--clinic", clinic.name, "--patient", patient.identifier,
+                   "--user", clinician.username)
+
+    assert not Case.objects.filter(patient=patient).exists()
+
+
 def test_reclassify_all_adds_predictions(case, clinician):
     model_version_row()
     images = [stored_image(case, clinician) for _ in range(2)]

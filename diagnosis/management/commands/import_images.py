@@ -94,6 +94,9 @@ class Command(BaseCommand):
         if patient is None:
             raise CommandError(f"Clinic {clinic.name!r} has no patient with the identifier {identifier!r}; "
                                "register the patient first.")
+        if patient.is_archived:
+            raise CommandError(f"Patient {identifier!r} is archived, so no photos can be added; unarchive the "
+                               "patient first.")
         return patient
 
     def _member(self, clinic: Clinic, username: str) -> User:
