@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from diagnosis import audit
 from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
-from diagnosis.services import transition_message
+from diagnosis.services import ARCHIVED_PATIENT_MESSAGE, transition_message
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -100,6 +100,12 @@ class CaseAdminForm(forms.ModelForm):
             "assigned_specialist",
         ]
 
+    def clean_patient(self) -> Patient:
+        patient = self.cleaned_data["patient"]
+        if patient is not None and patient.is_archived:
+            raise forms.ValidationError(ARCHIVED_PATIENT_MESSAGE, code="archived")
+        return patient
+
     def clean_status(self) -> str:
         status = self.cleaned_data["status"]
         if self.instance.pk is not None and status != self.instance.status and not self.instance.can_move_to(status):
@@ -136,12 +142,41 @@ class CaseAdmin(AuditedAdmin):
             return AuditEvent.Action.STATUS_CHANGE
         return AuditEvent.Action.UPDATE
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An archived patient's records are read-only here as in the API.
+        if obj is not None and obj.patient.is_archived:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
+class ReviewAdminForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = [
+            "case",
+            "reviewer",
+            "prediction",
+            "agreement",
+            "clinical_impression",
+            "referral_decision",
+            "recall_date",
+            "histopathology_result",
+            "histopathology_notes",
+        ]
+
+    def clean_case(self) -> Case:
+        case = self.cleaned_data["case"]
+        if case is not None and case.patient.is_archived:
+            raise forms.ValidationError(ARCHIVED_PATIENT_MESSAGE, code="archived")
+        return case
+
+
 @admin.register(Review)
 class ReviewAdmin(AuditedAdmin):
+    form = ReviewAdminForm
     list_display = ["id", "case", "reviewer", "agreement", "referral_decision", "histopathology_result", "created_at"]
     list_filter = ["agreement", "referral_decision", "histopathology_result", "case__patient__clinic"]
     search_fields = ["case__patient__identifier", "reviewer__username", "clinical_impression"]
@@ -149,6 +184,11 @@ class ReviewAdmin(AuditedAdmin):
     raw_id_fields = ["prediction"]
     readonly_fields = ["created_at", "updated_at"]
     list_select_related = ["case", "reviewer"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.case.patient.is_archived:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

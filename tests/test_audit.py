@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from diagnosis.models import AuditEvent, Case, Review
+from diagnosis.models import AuditEvent, Case, Patient, Review
 from tests.factories import CaseFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -395,6 +395,44 @@ def test_admin_review_add_audited(staff_client, case, specialist):
     [event] = events(action=AuditEvent.Action.CREATE)
     assert event.target_type == "review"
     assert event.via == "admin"
+
+
+def test_admin_archived_case_is_read_only(staff_client, case):
+    client, _ = staff_client
+    Patient.objects.filter(pk=case.patient_id).update(is_archived=True)
+    form = {
+        "patient": case.patient_id,
+        "clinician": case.clinician_id,
+        "encounter_date": case.encounter_date.isoformat(),
+        "lesion_site": case.lesion_site,
+        "lesion_description": "changed",
+        "status": case.status,
+    }
+
+    response = client.post(f"/admin/diagnosis/case/{case.id}/change/", form)
+
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.lesion_description != "changed"
+    assert client.get(f"/admin/diagnosis/case/{case.id}/change/").status_code == 200
+
+
+def test_admin_rejects_review_of_archived_patient(staff_client, case, specialist):
+    client, _ = staff_client
+    Patient.objects.filter(pk=case.patient_id).update(is_archived=True)
+    form = {
+        "case": case.id,
+        "reviewer": specialist.id,
+        "agreement": Review.Agreement.AGREE,
+        "referral_decision": Review.Referral.NO_ACTION,
+        "histopathology_result": Review.Histopathology.NOT_DONE,
+    }
+
+    response = client.post("/admin/diagnosis/review/add/", form)
+
+    assert response.status_code == 200
+    assert "archived" in response.content.decode()
+    assert not Review.objects.filter(case=case).exists()
 
 
 def test_admin_cannot_change_or_delete_audit_events(staff_client, api_as, clinician, patient):
