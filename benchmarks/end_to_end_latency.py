@@ -65,8 +65,10 @@ def upload_batch(base_url: str, context, photos: list[Path], *, label: str, quie
     from diagnosis.models import Case
 
     case = Case.objects.create(patient=context["patient"], clinician=context["user"], lesion_site="other")
+    started = time.time()
     with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
         accepted = list(pool.map(lambda path: upload(base_url, context["token"], case.pk, path), photos))
+    uploaded = time.time()
 
     image_ids = [image_id for image_id, _ in accepted if image_id is not None]
     finished = wait_for_results(image_ids, timeout=1800)
@@ -82,6 +84,9 @@ def upload_batch(base_url: str, context, photos: list[Path], *, label: str, quie
     if latencies:
         print(f"  202 -> succeeded (ms): p50 {harness.percentile(latencies, 0.5):.0f}  "
               f"p95 {harness.percentile(latencies, 0.95):.0f}  max {max(latencies):.0f}")
+        # The upload requests take longer than classifying, so the batch's wall time is mostly upload time.
+        print(f"  all {len(photos)} uploads answered after {uploaded - started:.1f} s; last result "
+              f"{max(finished.values()) - started:.1f} s after the first upload started")
 
 
 def upload(base_url: str, token: str, case_id: int, path: Path) -> tuple[int | None, float]:
