@@ -2,6 +2,7 @@ import datetime
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserSummarySerializer
@@ -12,6 +13,13 @@ from diagnosis.models import Case, Patient, Prediction, Review
 from diagnosis.services import DUPLICATE_IDENTIFIER_MESSAGE
 
 EARLIEST_YEAR_OF_BIRTH = 1900
+
+
+# The schema names the prediction labels' enum LabelEnum, after the prediction's label field. A second field with the
+# same choices would get a second enum of the same values, so the case's risk label refers to that one by name.
+@extend_schema_field({"allOf": [{"$ref": "#/components/schemas/LabelEnum"}]})
+class RiskLabelField(serializers.ChoiceField):
+    """A prediction label, documented as the prediction's LabelEnum."""
 
 
 def _request_user(context: dict[str, Any]) -> User | None:
@@ -139,6 +147,31 @@ class CaseSerializer(serializers.ModelSerializer):
     image_count = serializers.SerializerMethodField(help_text="Photographs in the case, not counting excluded ones.")
     review_count = serializers.SerializerMethodField()
     allowed_next_statuses = serializers.SerializerMethodField()
+    # The risk summary comes from annotations of the case query (diagnosis/api/records/risk.py), so every view that
+    # returns a case reads it through that query.
+    risk_label = RiskLabelField(
+        choices=Prediction.Label.choices,
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "The most severe label among the latest succeeded prediction of each photo that is not excluded: "
+            "high_risk, then uncertain, then low_risk. Null while no photo has a result. A model estimate that "
+            "supports the clinician's decision, not a diagnosis."
+        ),
+    )
+    max_probability = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="The highest calibrated P(cancer), from 0 to 1, among the predictions that risk_label summarizes. "
+        "Null if none.",
+    )
+    pending_predictions = serializers.IntegerField(
+        read_only=True,
+        help_text=(
+            "How many photos that are not excluded have a latest prediction that is not final yet: waiting for a "
+            "model, queued or running."
+        ),
+    )
 
     class Meta:
         model = Case
@@ -158,6 +191,9 @@ class CaseSerializer(serializers.ModelSerializer):
             "assigned_specialist_detail",
             "image_count",
             "review_count",
+            "risk_label",
+            "max_probability",
+            "pending_predictions",
             "created_at",
             "updated_at",
         ]

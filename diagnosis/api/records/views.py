@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from diagnosis import audit, services
 from diagnosis.api.records import permissions
+from diagnosis.api.records.risk import with_risk_summary
 from diagnosis.api.records.serializers import (
     CaseDetailSerializer,
     CaseDetailUpdateSerializer,
@@ -28,7 +29,7 @@ from diagnosis.api.records.serializers import (
     PatientUpdateSerializer,
     ReviewSerializer,
 )
-from diagnosis.models import AuditEvent, Case, Image, Patient, Review
+from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
 from oralcare.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -264,10 +265,11 @@ def _cases_with_counts(cases: QuerySet[Case]) -> QuerySet[Case]:
     # case of the clinic before paginating.
     images = Image.objects.filter(case=OuterRef("pk"), is_excluded=False)
     reviews = Review.objects.filter(case=OuterRef("pk"))
-    return cases.select_related("patient", "clinician", "assigned_specialist").annotate(
+    counted = cases.select_related("patient", "clinician", "assigned_specialist").annotate(
         image_count=_count_of(images),
         review_count=_count_of(reviews),
     )
+    return with_risk_summary(counted)
 
 
 def _count_of(rows: QuerySet) -> Coalesce:
@@ -290,6 +292,12 @@ def _count_of(rows: QuerySet) -> Coalesce:
                 "assigned_to",
                 OpenApiTypes.STR,
                 description="Only cases referred to this specialist: a user id, or 'me' for a specialist's queue.",
+            ),
+            OpenApiParameter(
+                "risk_label",
+                OpenApiTypes.STR,
+                enum=Prediction.Label.values,
+                description="Only cases with this risk_label, the most severe latest result among their photos.",
             ),
         ],
         responses={200: CaseSerializer(many=True), **LIST_ERRORS},
@@ -352,6 +360,8 @@ class CaseViewSet(
             cases = cases.filter(assigned_specialist=self.request.user)
         elif assigned_to:
             cases = cases.filter(assigned_specialist_id=_positive_int(assigned_to, parameter="assigned_to"))
+        if params.get("risk_label"):
+            cases = cases.filter(risk_label=self._risk_label_parameter(params["risk_label"]))
         return cases
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
@@ -365,9 +375,9 @@ class CaseViewSet(
         data = dict(serializer.validated_data)
         patient = data.pop("patient")
         permissions.require_editor(self.request.user, patient.clinic_id, action="open cases")
-        serializer.instance = services.open_case(
-            patient=patient, actor=self.request.user, data=data, request=self.request
-        )
+        case = services.open_case(patient=patient, actor=self.request.user, data=data, request=self.request)
+        # Read back through the list's query, so the response carries the same counts and risk summary.
+        serializer.instance = self.get_queryset().get(pk=case.pk)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         cases = self.filter_queryset(self.get_queryset())
@@ -397,6 +407,15 @@ class CaseViewSet(
         if value not in Case.Status.values:
             raise serializers.ValidationError(
                 {"status": [f"'{value}' is not a case status: use one of {', '.join(Case.Status.values)}."]},
+                code="invalid_choice",
+            )
+        return value
+
+    @staticmethod
+    def _risk_label_parameter(value: str) -> str:
+        if value not in Prediction.Label.values:
+            raise serializers.ValidationError(
+                {"risk_label": [f"'{value}' is not a risk label: use one of {', '.join(Prediction.Label.values)}."]},
                 code="invalid_choice",
             )
         return value

@@ -604,6 +604,15 @@ export interface components {
             /** @description Photographs in the case, not counting excluded ones. */
             readonly image_count: number;
             readonly review_count: number;
+            /** @description The most severe label among the latest succeeded prediction of each photo that is not excluded: high_risk, then uncertain, then low_risk. Null while no photo has a result. A model estimate that supports the clinician's decision, not a diagnosis. */
+            readonly risk_label: components["schemas"]["LabelEnum"] | null;
+            /**
+             * Format: double
+             * @description The highest calibrated P(cancer), from 0 to 1, among the predictions that risk_label summarizes. Null if none.
+             */
+            readonly max_probability: number | null;
+            /** @description How many photos that are not excluded have a latest prediction that is not final yet: waiting for a model, queued or running. */
+            readonly pending_predictions: number;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -629,6 +638,15 @@ export interface components {
             /** @description Photographs in the case, not counting excluded ones. */
             readonly image_count: number;
             readonly review_count: number;
+            /** @description The most severe label among the latest succeeded prediction of each photo that is not excluded: high_risk, then uncertain, then low_risk. Null while no photo has a result. A model estimate that supports the clinician's decision, not a diagnosis. */
+            readonly risk_label: components["schemas"]["LabelEnum"] | null;
+            /**
+             * Format: double
+             * @description The highest calibrated P(cancer), from 0 to 1, among the predictions that risk_label summarizes. Null if none.
+             */
+            readonly max_probability: number | null;
+            /** @description How many photos that are not excluded have a latest prediction that is not final yet: waiting for a model, queued or running. */
+            readonly pending_predictions: number;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1451,6 +1469,8 @@ export interface operations {
                 page?: number;
                 /** @description Only this patient's cases. */
                 patient?: number;
+                /** @description Only cases with this risk_label, the most severe latest result among their photos. */
+                risk_label?: "high_risk" | "low_risk" | "uncertain";
                 /** @description Only this status. */
                 status?: "awaiting_review" | "closed" | "open";
             };
