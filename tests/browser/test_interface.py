@@ -11,10 +11,11 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from accounts.models import Membership
-from diagnosis.models import Case, Patient, Review
+from diagnosis.models import Case, Patient, Prediction, Review
 from ml.models import ModelVersion, TrainingRun
 from tests.browser.conftest import run_axe
 from tests.factories import PASSWORD, CaseFactory, ClinicFactory, PatientFactory, UserFactory
+from tests.screening_data import stored_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -151,11 +152,20 @@ def test_archive_patient(page: Any, sign_in_as: Any, clinician: Any, patient: An
     expect(page.get_by_role("link", name=re.compile(patient.identifier))).to_be_visible()
 
 
+def add_prediction(case: Any, status: str, label: str = "", probability: float | None = None) -> Prediction:
+    """Store a photo in ``case`` with one prediction, as a worker would have left it."""
+    image = stored_image(case, case.clinician)
+    return Prediction.objects.create(image=image, status=status, label=label, probability=probability)
+
+
 def test_review_queue_lists_referred_case(page: Any, sign_in_as: Any, clinic: Any, case: Any) -> None:
     specialist = UserFactory(username="dr.osei", clinic=clinic, clinic__role=Membership.Role.SPECIALIST)
     case.status = Case.Status.AWAITING_REVIEW
     case.assigned_specialist = specialist
     case.save()
+    add_prediction(case, Prediction.Status.SUCCEEDED, Prediction.Label.HIGH_RISK, 0.87)
+    add_prediction(case, Prediction.Status.SUCCEEDED, Prediction.Label.LOW_RISK, 0.12)
+    add_prediction(case, Prediction.Status.QUEUED)
     CaseFactory(patient=case.patient, clinician=case.clinician, lesion_site=Case.Site.GINGIVA)
 
     sign_in_as(specialist)
@@ -164,9 +174,42 @@ def test_review_queue_lists_referred_case(page: Any, sign_in_as: Any, clinic: An
 
     entries = page.get_by_role("link", name=re.compile("Lateral tongue"))
     expect(entries).to_have_count(1)
+    risk = entries.get_by_test_id("case-risk")
+    expect(risk).to_contain_text("Model result")
+    expect(risk).to_contain_text("High risk (refer)")
+    expect(risk).to_contain_text("highest estimated probability 87.0%")
+    expect(risk).to_contain_text("1 result pending")
+    expect(page.get_by_test_id("case-risk-note")).to_contain_text("It is not a diagnosis")
     expect(page.get_by_role("link", name=re.compile("Gingiva"))).to_have_count(0)
+
+    page.get_by_label("Model result").select_option("low_risk")
+    expect(page.get_by_text("No cases with this model result are awaiting review.")).to_be_visible()
+    page.get_by_label("Model result").select_option("high_risk")
+    expect(entries).to_have_count(1)
     entries.click()
     expect(page.get_by_role("heading", name=re.compile("Lateral tongue"))).to_be_visible()
+
+
+def test_patient_cases_show_model_result(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    add_prediction(case, Prediction.Status.SUCCEEDED, Prediction.Label.UNCERTAIN, 0.45)
+    add_prediction(case, Prediction.Status.RUNNING)
+    add_prediction(case, Prediction.Status.WAITING_FOR_MODEL)
+    CaseFactory(patient=case.patient, clinician=clinician, lesion_site=Case.Site.GINGIVA)
+
+    sign_in_as(clinician)
+    page.goto(f"/patients/view/?id={case.patient.pk}")
+
+    entries = page.get_by_test_id("timeline-case")
+    expect(entries).to_have_count(2)
+    with_photos = entries.filter(has_text="Lateral tongue")
+    risk = with_photos.get_by_test_id("case-risk")
+    expect(risk).to_contain_text("Uncertain (specialist review)")
+    expect(risk).to_contain_text("highest estimated probability 45.0%")
+    expect(risk).to_contain_text("2 results pending")
+    # The photo's own badge uses the same words as the case's summary.
+    expect(with_photos.get_by_role("list", name="Photos")).to_contain_text("Uncertain (specialist review)")
+    expect(entries.filter(has_text="Gingiva").get_by_test_id("case-risk")).to_have_count(0)
+    expect(page.get_by_test_id("case-risk-note")).to_contain_text("It is not a diagnosis")
 
 
 def test_duplicate_identifier_shows_field_error(page: Any, sign_in_as: Any, clinician: Any, patient: Any) -> None:

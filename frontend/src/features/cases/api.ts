@@ -10,6 +10,7 @@ import type {
   Prediction,
   Review,
   ReviewInput,
+  RiskLabel,
 } from "@/api/types";
 import { patientKeys } from "@/features/patients/api";
 
@@ -145,13 +146,18 @@ export function useUpdateReview(caseId: number, reviewId: number) {
   });
 }
 
-/** Cases awaiting review in the user's clinics, or only those referred to the user. */
-export function useReviewQueue(page: number, onlyMine: boolean) {
+/** Cases awaiting review in the user's clinics, or only those referred to the user, optionally of one risk label. */
+export function useReviewQueue(page: number, onlyMine: boolean, riskLabel: RiskLabel | null = null) {
   return useQuery({
-    queryKey: [...caseKeys.queue, page, onlyMine],
+    queryKey: [...caseKeys.queue, page, onlyMine, riskLabel],
     queryFn: ({ signal }) =>
       apiRequest<Paginated<Case>>("/api/cases/", {
-        query: { status: "awaiting_review", page, assigned_to: onlyMine ? "me" : undefined },
+        query: {
+          status: "awaiting_review",
+          page,
+          assigned_to: onlyMine ? "me" : undefined,
+          risk_label: riskLabel ?? undefined,
+        },
         signal,
       }),
   });

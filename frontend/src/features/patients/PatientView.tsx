@@ -7,7 +7,7 @@ import { Button, buttonClasses } from "@/components/Button";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useCaseImages } from "@/features/cases/api";
-import { CaseStatusBadge, PredictionBadge } from "@/features/cases/badges";
+import { CaseRiskNote, CaseRiskSummary, CaseStatusBadge, PredictionBadge } from "@/features/cases/badges";
 import { formatDate } from "@/lib/format";
 import { EXPOSURES, LESION_SITES, labelOf, SEXES } from "@/lib/labels";
 import { useArchivePatient, usePatient, usePatientCases } from "./api";
@@ -139,11 +139,16 @@ function CaseTimeline({ patientId }: { patientId: number }) {
   }
 
   return (
-    <ol className="relative space-y-4 border-l-2 border-slate-200 pl-5">
-      {cases.data.map((item) => (
-        <TimelineEntry key={item.id} item={item} />
-      ))}
-    </ol>
+    <>
+      <div className="mb-3">
+        <CaseRiskNote />
+      </div>
+      <ol className="relative space-y-4 border-l-2 border-slate-200 pl-5">
+        {cases.data.map((item) => (
+          <TimelineEntry key={item.id} item={item} />
+        ))}
+      </ol>
+    </>
   );
 }
 
@@ -164,6 +169,11 @@ function TimelineEntry({ item }: { item: Case }) {
           <CaseStatusBadge status={item.status} />
         </div>
         {item.lesion_description && <p className="mt-1 text-sm text-slate-700">{item.lesion_description}</p>}
+        {item.image_count > 0 && (
+          <div className="mt-3">
+            <CaseRiskSummary item={item} />
+          </div>
+        )}
         {item.image_count > 0 && <CaseThumbnails caseId={item.id} />}
         <p className="mt-3 text-sm text-slate-600">
           {item.image_count} photo{item.image_count === 1 ? "" : "s"} ·{" "}
