@@ -82,6 +82,9 @@ def test_sign_in_and_out(page: Any, clinician: Any) -> None:
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
     assert page.url.endswith("/patients/")
 
+    # The header adds the user's name only after React has hydrated and loaded it, so the button's handler is
+    # attached by then: the static HTML shows the button earlier, and a click before hydration does nothing.
+    expect(page.get_by_test_id("signed-in-user")).to_be_attached()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto("/patients/")
