@@ -10,7 +10,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -75,6 +77,35 @@ def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
     codes = exc.get_codes()
     codes = codes if isinstance(codes, dict) else {"non_field_errors": codes}
     return {"code": "invalid", "detail": VALIDATION_DETAIL, "errors": detail, "error_codes": codes}
+
+
+@csrf_exempt  # it changes nothing, and a POST without a token should learn that the path is wrong, not get a 403
+def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """
+    Return a 404 in the error contract's shape for an /api/ path that no endpoint matches.
+
+    Without it Django answers such paths with its HTML 404 page (a debug page listing every URL pattern when DEBUG
+    is on). Because this view matches every /api/ path, APPEND_SLASH no longer redirects there, so the message
+    names the same path with a trailing slash when that one exists.
+    """
+    hint = "See /api/docs/ for the endpoints."
+    if not request.path.endswith("/") and _resolves_to_endpoint(request.path + "/"):
+        hint = f"Add the trailing slash: {request.path}/"
+    return JsonResponse(
+        {
+            "code": "not_found",
+            "detail": f"No API endpoint matches {request.method} {request.path}. {hint}",
+            "request_id": request_id_var.get(),
+        },
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def _resolves_to_endpoint(path: str) -> bool:
+    try:
+        return resolve(path).func is not api_not_found
+    except Resolver404:
+        return False
 
 
 def error_response(code: str, detail: str, http_status: int = status.HTTP_400_BAD_REQUEST) -> Response:

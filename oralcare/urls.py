@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from oralcare.api import api_not_found
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,5 +11,6 @@ urlpatterns = [
     path("api/auth/", include("accounts.api.urls")),
     path("api/", include("ml.api.urls")),
     path("api/", include("diagnosis.api.urls")),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("oralcare.frontend")),
 ]
