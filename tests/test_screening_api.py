@@ -82,6 +82,27 @@ def test_post_on_excluded_image_conflicts(api_as, clinician, image):
     assert response.json()["code"] == "image_excluded"
 
 
+@pytest.mark.parametrize("status", ["waiting_for_model", "queued", "running"])
+def test_post_while_pending_conflicts(api_as, clinician, image, succeeded, status):
+    pending = Prediction.objects.create(image=image, status=status)
+
+    response = api_as(clinician).post(f"/api/images/{image.pk}/predictions/")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "classification_pending"
+    assert f"prediction {pending.pk}" in response.json()["detail"]
+    assert image.predictions.count() == 2
+
+
+def test_post_after_failure_is_allowed(api_as, clinician, image):
+    Prediction.objects.create(image=image, status=Prediction.Status.FAILED, error_code="unreadable_image")
+
+    response = api_as(clinician).post(f"/api/images/{image.pk}/predictions/")
+
+    assert response.status_code == 202
+    assert image.predictions.count() == 2
+
+
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_other_clinic_gets_404(api_as, outsider, image, succeeded, method):
     response = getattr(api_as(outsider), method)(f"/api/images/{image.pk}/predictions/")

@@ -44,7 +44,8 @@ def visible_image(request: Request, image_id: int) -> Image:
         description=(
             "Requests a new classification of the photo with the active model and returns the new prediction "
             "(202). Earlier predictions stay in the list. Returns 409 with the code 'image_excluded' for an "
-            "excluded photo and 'archived' for a photo of an archived patient."
+            "excluded photo, 'archived' for a photo of an archived patient and 'classification_pending' while an "
+            "earlier classification of the photo is still waiting or running."
         ),
         parameters=[IMAGE_ID],
         request=None,
@@ -75,6 +76,16 @@ class ImagePredictionsView(generics.ListCreateAPIView):
             return error_response(
                 "image_excluded",
                 "This image is excluded from screening, so it cannot be classified. Upload a new photo instead.",
+                status.HTTP_409_CONFLICT,
+            )
+
+        pending = image.predictions.exclude(status__in=Prediction.FINAL_STATES).order_by("-id").first()
+        if pending is not None:
+            return error_response(
+                "classification_pending",
+                f"This image already has a classification that is {pending.get_status_display().lower()} "
+                f"(prediction {pending.pk}). Its result appears on the case when it finishes; request another "
+                "classification after that.",
                 status.HTTP_409_CONFLICT,
             )
 
