@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from diagnosis import audit
+from diagnosis import audit, services
 from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
 from diagnosis.services import ARCHIVED_PATIENT_MESSAGE, transition_message
 
@@ -61,8 +61,35 @@ class CaseInline(admin.TabularInline):
         return False
 
 
+class PatientAdminForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "clinic",
+            "identifier",
+            "name",
+            "year_of_birth",
+            "sex",
+            "tobacco_smoking",
+            "smokeless_tobacco",
+            "alcohol",
+            "previous_oral_cancer",
+            "notes",
+            "is_archived",
+        ]
+
+    def clean_is_archived(self) -> bool:
+        archiving = self.cleaned_data["is_archived"]
+        if archiving and self.instance.pk is not None and not self.instance.is_archived:
+            not_closed = services.cases_not_closed(self.instance)
+            if not_closed:
+                raise forms.ValidationError(services.open_cases_message(not_closed), code="open_cases")
+        return archiving
+
+
 @admin.register(Patient)
 class PatientAdmin(AuditedAdmin):
+    form = PatientAdminForm
     list_display = ["identifier", "clinic", "year_of_birth", "sex", "is_archived", "updated_at"]
     list_filter = ["clinic", "is_archived", "sex", "tobacco_smoking", "smokeless_tobacco", "alcohol"]
     search_fields = ["identifier", "name"]
