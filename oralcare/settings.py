@@ -213,9 +213,10 @@ ORALCARE_PREDICTION_MAX_ATTEMPTS = env.int("ORALCARE_PREDICTION_MAX_ATTEMPTS", d
 ORALCARE_WATCHDOG_QUEUED_SECONDS = env.int("ORALCARE_WATCHDOG_QUEUED_SECONDS", default=15 * 60)
 
 # Celery. The embedded default uses kombu's filesystem transport, which needs no server; production uses Redis.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# The filesystem transport ignores the host name; giving one stops kombu warning that it fell back to localhost.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 CELERY_BROKER_FOLDER = VAR_DIR / "broker"
-if CELERY_BROKER_URL == "filesystem://":
+if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
         "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
