@@ -7,7 +7,9 @@ trail) and ``via`` ("api", "admin", "web" or "command"). Rule violations raise D
 field, which the API's exception handler turns into a field-keyed 400.
 
 An archived patient's records are read-only: any change to the patient, its cases or their reviews raises
-``PatientArchivedError`` (409, code "archived") until the patient is unarchived.
+``PatientArchivedError`` (409, code "archived") until the patient is unarchived. A patient can be archived only once
+all of the patient's cases are closed, otherwise ``archive_patient`` raises ``OpenCasesError`` (409, code
+"open_cases"), so no case is left in a specialist's queue that nobody can review or close.
 """
 
 from types import SimpleNamespace
@@ -50,8 +52,10 @@ DUPLICATE_IDENTIFIER_MESSAGE = (
     "A patient with this identifier already exists in this clinic: search for that patient or use another identifier."
 )
 ARCHIVED_PATIENT_MESSAGE = (
-    "This patient is archived, so the patient's records cannot be changed. Unarchive the patient first."
+    "This patient is archived, so the patient's records cannot be changed. Restore the patient from the archive first."
 )
+# The message of OpenCasesError lists at most this many cases by name and counts the rest.
+MAX_CASES_NAMED = 5
 
 
 class PatientArchivedError(APIException):
@@ -60,6 +64,14 @@ class PatientArchivedError(APIException):
     status_code = HTTP_409_CONFLICT
     default_detail = ARCHIVED_PATIENT_MESSAGE
     default_code = "archived"
+
+
+class OpenCasesError(APIException):
+    """An attempt to archive a patient whose cases are not all closed, returned by the API as 409 "open_cases"."""
+
+    status_code = HTTP_409_CONFLICT
+    default_detail = "This patient has cases that are not closed: close them before archiving the patient."
+    default_code = "open_cases"
 
 
 def create_patient(
@@ -117,19 +129,53 @@ def archive_patient(
     request: HttpRequest | None = None,
     via: str = "api",
 ) -> Patient:
-    """Archive a patient (or bring one back with ``archived=False``). Patients are never deleted."""
-    if patient.is_archived == archived:
-        return patient
+    """
+    Archive a patient (or bring one back with ``archived=False``). Patients are never deleted.
 
-    changes = {"is_archived": [patient.is_archived, archived]}
-    patient.is_archived = archived
-    patient.archived_at = timezone.now() if archived else None
-    patient.updated_by = actor
-    patient.save(update_fields=["is_archived", "archived_at", "updated_by", "updated_at"])
+    Archiving raises ``OpenCasesError`` while any of the patient's cases is open or awaiting review.
+    """
+    with transaction.atomic():
+        _lock_patient(patient)
+        if patient.is_archived == archived:
+            return patient
 
-    action = AuditEvent.Action.ARCHIVE if archived else AuditEvent.Action.UPDATE
-    audit.record(action, actor=actor, target=patient, request=request, via=via, changes=changes)
+        if archived:
+            # Locking the cases too keeps a closed case from being reopened between this check and the archiving.
+            cases = list(Case.objects.select_for_update().filter(patient=patient).order_by("encounter_date", "pk"))
+            not_closed = [case for case in cases if case.status != Case.Status.CLOSED]
+            if not_closed:
+                raise OpenCasesError(open_cases_message(not_closed))
+
+        changes = {"is_archived": [patient.is_archived, archived]}
+        patient.is_archived = archived
+        patient.archived_at = timezone.now() if archived else None
+        patient.updated_by = actor
+        patient.save(update_fields=["is_archived", "archived_at", "updated_by", "updated_at"])
+
+        action = AuditEvent.Action.ARCHIVE if archived else AuditEvent.Action.UPDATE
+        audit.record(action, actor=actor, target=patient, request=request, via=via, changes=changes)
     return patient
+
+
+def cases_not_closed(patient: Patient) -> list[Case]:
+    """Return the patient's cases that are open or awaiting review, oldest encounter first."""
+    cases = Case.objects.filter(patient=patient).exclude(status=Case.Status.CLOSED)
+    return list(cases.order_by("encounter_date", "pk"))
+
+
+def open_cases_message(cases: list[Case]) -> str:
+    """Build the message that names the cases keeping a patient from being archived and tells how to close them."""
+    named = [
+        f"case {case.pk} (encounter {case.encounter_date.isoformat()}, {Case.Status(case.status).label.lower()})"
+        for case in cases[:MAX_CASES_NAMED]
+    ]
+    if len(cases) > MAX_CASES_NAMED:
+        named.append(f"{len(cases) - MAX_CASES_NAMED} more")
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return (
+        f"This patient cannot be archived while a case is open or awaiting review: {listed}. Finish the "
+        "specialist review of any case awaiting review, close each case, then archive the patient."
+    )
 
 
 def open_case(
@@ -140,20 +186,23 @@ def open_case(
     request: HttpRequest | None = None,
     via: str = "api",
 ) -> Case:
-    require_not_archived(patient)
+    with transaction.atomic():
+        # The lock keeps the patient from being archived between this check and the new case.
+        _lock_patient(patient)
+        require_not_archived(patient)
 
-    values = _pick(data, CASE_FIELDS)
-    _check_specialist(patient.clinic_id, values.get("assigned_specialist"))
-    case = Case.objects.create(patient=patient, clinician=actor, **values)
+        values = _pick(data, CASE_FIELDS)
+        _check_specialist(patient.clinic_id, values.get("assigned_specialist"))
+        case = Case.objects.create(patient=patient, clinician=actor, **values)
 
-    audit.record(
-        AuditEvent.Action.CREATE,
-        actor=actor,
-        target=case,
-        request=request,
-        via=via,
-        changes=_created_values(case, CASE_FIELDS + ("status",)),
-    )
+        audit.record(
+            AuditEvent.Action.CREATE,
+            actor=actor,
+            target=case,
+            request=request,
+            via=via,
+            changes=_created_values(case, CASE_FIELDS + ("status",)),
+        )
     return case
 
 
@@ -296,6 +345,13 @@ def _created_values(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     values = {field: getattr(instance, field) for field in fields}
     changes = audit.diff(SimpleNamespace(), values)  # type: ignore[arg-type]
     return {field: change for field, change in changes.items() if change[1] != ""}
+
+
+def _lock_patient(patient: Patient) -> None:
+    """Lock the patient's row until the transaction ends, and reread its archive state into ``patient``."""
+    locked = Patient.objects.select_for_update().only("is_archived", "archived_at").get(pk=patient.pk)
+    patient.is_archived = locked.is_archived
+    patient.archived_at = locked.archived_at
 
 
 def _save_patient(patient: Patient) -> None:

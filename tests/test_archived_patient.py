@@ -1,15 +1,20 @@
 """
 An archived patient's records are read-only. Every write to the patient, its cases, their photos and reviews is
-rejected with 409 and the code "archived" until the patient is unarchived. Every read still works.
+rejected with 409 and the code "archived" until the patient is unarchived. Every read still works. A patient can be
+archived only once all of the patient's cases are closed.
 """
+
+import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from diagnosis import services
-from diagnosis.models import AuditEvent, Case, Image, Prediction, Review
+from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
 from diagnosis.tasks import classify_image
 from tests import images
+from tests.factories import CaseFactory, UserFactory
 from tests.screening_data import stored_image
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +42,12 @@ def review(case, specialist):
 
 @pytest.fixture
 def archived(patient, clinician):
-    services.archive_patient(patient, actor=clinician)
+    """
+    The patient, archived while the ``case`` fixture is still open. Archiving through the services rejects open
+    cases, so the flag is set directly, as on a patient archived before that rule. Such a case must stay read-only.
+    """
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    patient.refresh_from_db()
     return patient
 
 
@@ -45,7 +55,9 @@ def assert_archived_conflict(response) -> None:
     assert response.status_code == 409, response.content
     body = response.json()
     assert body["code"] == "archived"
-    assert "Unarchive the patient first" in body["detail"]
+    assert body["detail"] == services.ARCHIVED_PATIENT_MESSAGE
+    assert "Restore the patient from the archive first." in body["detail"]
+    assert "Unarchive" not in body["detail"]
     assert body["request_id"]
 
 
@@ -185,3 +197,189 @@ def test_unarchived_patient_can_change_again(api_as, clinician, patient, case, a
 
     assert response.status_code == 200
     assert response.data["status"] == "closed"
+
+
+def test_case_response_flags_archived_patient(api_as, clinician, patient, case):
+    api = api_as(clinician)
+
+    before = api.get(f"/api/cases/{case.id}/")
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    detail = api.get(f"/api/cases/{case.id}/")
+    listed = api.get("/api/cases/", {"patient": patient.id})
+    history = api.get(f"/api/patients/{patient.id}/cases/")
+
+    assert before.data["patient_is_archived"] is False
+    assert detail.data["patient_is_archived"] is True
+    assert listed.data["results"][0]["patient_is_archived"] is True
+    assert history.data["results"][0]["patient_is_archived"] is True
+
+
+def assert_open_cases_conflict(response, cases) -> None:
+    assert response.status_code == 409, response.content
+    body = response.json()
+    assert body["code"] == "open_cases"
+    assert body["request_id"]
+    for case in cases:
+        assert f"case {case.id} (encounter {case.encounter_date.isoformat()}" in body["detail"]
+    assert "close each case, then archive the patient" in body["detail"]
+
+
+@pytest.mark.parametrize("status", [Case.Status.OPEN, Case.Status.AWAITING_REVIEW])
+def test_archive_rejected_while_case_not_closed(status, api_as, clinician, patient, case):
+    Case.objects.filter(pk=case.pk).update(status=status)
+
+    response = api_as(clinician).post(f"/api/patients/{patient.id}/archive/")
+
+    assert_open_cases_conflict(response, [case])
+    assert Case.Status(status).label.lower() in response.json()["detail"]
+    patient.refresh_from_db()
+    assert patient.is_archived is False
+    assert patient.archived_at is None
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ARCHIVE).exists()
+
+
+def test_archive_message_names_every_case_not_closed(api_as, clinician, patient, case):
+    awaiting = CaseFactory(
+        patient=patient,
+        clinician=clinician,
+        status=Case.Status.AWAITING_REVIEW,
+        encounter_date=datetime.date(2024, 5, 2),
+    )
+    closed = CaseFactory(patient=patient, clinician=clinician, status=Case.Status.CLOSED)
+
+    response = api_as(clinician).post(f"/api/patients/{patient.id}/archive/")
+
+    assert_open_cases_conflict(response, [case, awaiting])
+    detail = response.json()["detail"]
+    assert f"case {closed.id} " not in detail
+    assert detail.index(f"case {awaiting.id} ") < detail.index(f"case {case.id} ")
+
+
+def test_archive_message_counts_cases_beyond_five(clinician, patient):
+    cases = [CaseFactory(patient=patient, clinician=clinician) for _ in range(7)]
+
+    message = services.open_cases_message(cases)
+
+    assert message.count("(encounter ") == services.MAX_CASES_NAMED
+    assert f"case {cases[4].id} " in message
+    assert f"case {cases[5].id} " not in message
+    assert " and 2 more." in message
+
+
+def test_archive_allowed_once_cases_closed(api_as, clinician, patient, case):
+    CaseFactory(patient=patient, clinician=clinician, status=Case.Status.CLOSED)
+    api = api_as(clinician)
+
+    rejected = api.post(f"/api/patients/{patient.id}/archive/")
+    api.patch(f"/api/cases/{case.id}/", {"status": "closed"})
+    accepted = api.post(f"/api/patients/{patient.id}/archive/")
+
+    assert rejected.status_code == 409
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.data["is_archived"] is True
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.ARCHIVE)
+    assert event.changes == {"is_archived": [False, True]}
+
+
+def test_archive_without_cases_allowed(api_as, clinician, patient):
+
+    response = api_as(clinician).post(f"/api/patients/{patient.id}/archive/")
+
+    assert response.status_code == 200
+    assert response.data["is_archived"] is True
+
+
+def test_archive_service_rejects_open_cases(clinician, patient, case):
+
+    with pytest.raises(services.OpenCasesError) as raised:
+        services.archive_patient(patient, actor=clinician)
+
+    assert raised.value.get_codes() == "open_cases"
+    assert f"case {case.id} " in str(raised.value.detail)
+    assert patient.is_archived is False
+    assert Patient.objects.get(pk=patient.pk).is_archived is False
+
+
+def test_unarchive_not_blocked_by_open_cases(api_as, clinician, patient, case, archived):
+
+    response = api_as(clinician).post(f"/api/patients/{patient.id}/unarchive/")
+
+    assert response.status_code == 200
+    assert response.data["is_archived"] is False
+
+
+def test_archive_closed_cases_then_reopen_rejected(api_as, clinician, patient, case):
+    api = api_as(clinician)
+    api.patch(f"/api/cases/{case.id}/", {"status": "closed"})
+    api.post(f"/api/patients/{patient.id}/archive/")
+
+    response = api.patch(f"/api/cases/{case.id}/", {"status": "open"})
+
+    assert_archived_conflict(response)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED
+
+
+@pytest.fixture
+def staff_client():
+    staff = UserFactory(username="staff", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def admin_patient_form(patient, **changes):
+    form = {
+        "clinic": patient.clinic_id,
+        "identifier": patient.identifier,
+        "name": patient.name,
+        "year_of_birth": patient.year_of_birth or "",
+        "sex": patient.sex,
+        "tobacco_smoking": patient.tobacco_smoking,
+        "smokeless_tobacco": patient.smokeless_tobacco,
+        "alcohol": patient.alcohol,
+        "previous_oral_cancer": "unknown",
+        "notes": patient.notes,
+        "is_archived": "on",
+        "cases-TOTAL_FORMS": "0",
+        "cases-INITIAL_FORMS": "0",
+        "cases-MIN_NUM_FORMS": "0",
+        "cases-MAX_NUM_FORMS": "1000",
+    }
+    return {**form, **changes}
+
+
+def test_admin_archive_rejected_while_case_open(staff_client, patient, case):
+
+    response = staff_client.post(f"/admin/diagnosis/patient/{patient.id}/change/", admin_patient_form(patient))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "cannot be archived while a case is open or awaiting review" in page
+    assert f"case {case.id} " in page
+    patient.refresh_from_db()
+    assert patient.is_archived is False
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.ARCHIVE).exists()
+
+
+def test_admin_archive_allowed_once_cases_closed(staff_client, patient, case):
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
+
+    response = staff_client.post(f"/admin/diagnosis/patient/{patient.id}/change/", admin_patient_form(patient))
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.is_archived is True
+    assert patient.archived_at is not None
+
+
+def test_admin_edits_patient_with_open_case(staff_client, patient, case):
+    form = admin_patient_form(patient, notes="Seen again")
+    del form["is_archived"]
+
+    response = staff_client.post(f"/admin/diagnosis/patient/{patient.id}/change/", form)
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.notes == "Seen again"
+    assert patient.is_archived is False

@@ -131,6 +131,14 @@ class CaseSerializer(serializers.ModelSerializer):
     patient_identifier = serializers.CharField(source="patient.identifier", read_only=True)
     patient_name = serializers.CharField(source="patient.name", read_only=True)
     clinic = serializers.IntegerField(source="patient.clinic_id", read_only=True)
+    patient_is_archived = serializers.BooleanField(
+        source="patient.is_archived",
+        read_only=True,
+        help_text=(
+            "Whether the patient is archived. The case, its photos and its reviews are then read-only: every change "
+            "is rejected with 409 and the code 'archived' until the patient is unarchived."
+        ),
+    )
     clinician = UserSummarySerializer(read_only=True)
     assigned_specialist = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(),
@@ -180,6 +188,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "patient",
             "patient_identifier",
             "patient_name",
+            "patient_is_archived",
             "clinic",
             "clinician",
             "encounter_date",

@@ -33,7 +33,8 @@ from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Revie
 from oralcare.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-# Writes to the records of an archived patient are rejected with 409 and the code "archived".
+# Writes to the records of an archived patient are rejected with 409 and the code "archived", and archiving a patient
+# whose cases are not all closed with 409 and the code "open_cases".
 WRITE_ERRORS = {**ERRORS, 409: ErrorSerializer}
 READ_ERRORS = {401: ErrorSerializer, 404: ErrorSerializer}
 LIST_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer}
@@ -206,11 +207,13 @@ class PatientViewSet(
         parameters=[PATIENT_ID],
         description=(
             "Archives the patient: the patient leaves the default patient list, and the patient's details, cases, "
-            "photos and reviews become read-only until the patient is unarchived. Patients are never deleted."
+            "photos and reviews become read-only until the patient is unarchived. Patients are never deleted. A "
+            "patient with a case that is open or awaiting review cannot be archived (409, code 'open_cases'): the "
+            "message names those cases, which must be closed first."
         ),
         operation_id="patients_archive",
         request=None,
-        responses={200: PatientSerializer, **ERRORS},
+        responses={200: PatientSerializer, **WRITE_ERRORS},
     )
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str | None = None) -> Response:
