@@ -295,7 +295,7 @@ export interface paths {
         put?: never;
         /**
          * Classify a photo again
-         * @description Requests a new classification of the photo with the active model and returns the new prediction (202). Earlier predictions stay in the list. Returns 409 with the code 'image_excluded' for an excluded photo and 'archived' for a photo of an archived patient.
+         * @description Requests a new classification of the photo with the active model and returns the new prediction (202). Earlier predictions stay in the list. Returns 409 with the code 'image_excluded' for an excluded photo, 'archived' for a photo of an archived patient and 'classification_pending' while an earlier classification of the photo is still waiting or running.
          */
         post: operations["images_predictions_create"];
         delete?: never;
@@ -443,7 +443,7 @@ export interface paths {
         put?: never;
         /**
          * Archive a patient
-         * @description Archives the patient: the patient leaves the default patient list, and the patient's details, cases, photos and reviews become read-only until the patient is unarchived. Patients are never deleted.
+         * @description Archives the patient: the patient leaves the default patient list, and the patient's details, cases, photos and reviews become read-only until the patient is unarchived. Patients are never deleted. A patient with a case that is open or awaiting review cannot be archived (409, code 'open_cases'): the message names those cases, which must be closed first.
          */
         post: operations["patients_archive"];
         delete?: never;
@@ -590,6 +590,8 @@ export interface components {
             patient: number;
             readonly patient_identifier: string;
             readonly patient_name: string;
+            /** @description Whether the patient is archived. The case, its photos and its reviews are then read-only: every change is rejected with 409 and the code 'archived' until the patient is unarchived. */
+            readonly patient_is_archived: boolean;
             readonly clinic: number;
             readonly clinician: components["schemas"]["UserSummary"];
             /** Format: date */
@@ -624,6 +626,8 @@ export interface components {
             patient: number;
             readonly patient_identifier: string;
             readonly patient_name: string;
+            /** @description Whether the patient is archived. The case, its photos and its reviews are then read-only: every change is rejected with 409 and the code 'archived' until the patient is unarchived. */
+            readonly patient_is_archived: boolean;
             readonly clinic: number;
             readonly clinician: components["schemas"]["UserSummary"];
             /** Format: date */
@@ -2616,6 +2620,14 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
