@@ -155,6 +155,56 @@ def test_archive_patient(page: Any, sign_in_as: Any, clinician: Any, patient: An
     expect(page.get_by_role("link", name=re.compile(patient.identifier))).to_be_visible()
 
 
+def test_archive_rejected_names_open_case(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/patients/view/?id={case.patient.pk}")
+    expect(page.get_by_test_id("timeline-case")).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Archive").click()
+
+    alert = page.get_by_role("alert").filter(has_text="cannot be archived")
+    expect(alert).to_contain_text("cannot be archived while a case is open or awaiting review")
+    expect(alert).to_contain_text(f"case {case.pk} (encounter {case.encounter_date.isoformat()}, open)")
+    case.patient.refresh_from_db()
+    assert not case.patient.is_archived
+
+
+def test_archived_patient_pages_are_read_only(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    add_prediction(case, Prediction.Status.SUCCEEDED, Prediction.Label.UNCERTAIN, 0.45)
+    add_prediction(case, Prediction.Status.FAILED)
+    Review.objects.create(
+        case=case, reviewer=clinician, agreement=Review.Agreement.UNSURE, referral_decision=Review.Referral.NO_ACTION
+    )
+    # The case stays open, as on a patient archived before open cases blocked archiving, so a page that ignored the
+    # archive would offer every write control.
+    Patient.objects.filter(pk=case.patient_id).update(is_archived=True)
+    notice = "This patient is archived: records can be read but not changed."
+
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    expect(page.get_by_test_id("signed-in-user")).to_be_attached()
+
+    expect(page.get_by_test_id("patient-archived")).to_contain_text(notice)
+    expect(page.get_by_test_id("image-card")).to_have_count(2)
+    expect(page.get_by_role("region", name="Model result")).to_have_count(1)
+    expect(page.get_by_test_id("review")).to_contain_text("No action")
+    expect(page.get_by_role("heading", name="Add photos")).to_have_count(0)
+    expect(upload_input(page)).to_have_count(0)
+    expect(page.get_by_role("button", name="Send for specialist review")).to_have_count(0)
+    expect(page.get_by_role("button", name="Close case")).to_have_count(0)
+    expect(page.get_by_text("Exclude Photo 1")).to_have_count(0)
+    expect(page.get_by_role("button", name="Analyse again")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save review")).to_have_count(0)
+    expect(page.get_by_text("Update histopathology")).to_have_count(0)
+
+    page.goto(f"/patients/view/?id={case.patient_id}")
+    expect(page.get_by_test_id("patient-archived")).to_contain_text(notice)
+    expect(page.get_by_test_id("timeline-case")).to_have_count(1)
+    expect(page.get_by_role("button", name="Restore from archive")).to_be_visible()
+    expect(page.get_by_role("link", name="Open a case")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit patient")).to_have_count(0)
+
+
 def add_prediction(case: Any, status: str, label: str = "", probability: float | None = None) -> Prediction:
     """Store a photo in ``case`` with one prediction, as a worker would have left it."""
     image = stored_image(case, case.clinician)

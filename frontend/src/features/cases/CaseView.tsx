@@ -9,6 +9,7 @@ import { Field, inputClasses } from "@/components/Field";
 import { PageHeader } from "@/components/PageHeader";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { useMe } from "@/features/auth/api";
+import { ArchivedNotice } from "@/features/patients/ArchivedNotice";
 import { cn } from "@/lib/cn";
 import { formatDate, formatDateTime } from "@/lib/format";
 import { LESION_SITES, labelOf } from "@/lib/labels";
@@ -33,6 +34,9 @@ export function CaseView({ id }: { id: number | null }) {
   }
   const item = caseQuery.data;
   const closed = item.status === "closed";
+  // An archived patient's records are read-only, so every control that changes the case, its photos or its reviews
+  // is hidden, as the photo controls are on a closed case.
+  const archived = item.patient_is_archived;
 
   return (
     <>
@@ -56,23 +60,23 @@ export function CaseView({ id }: { id: number | null }) {
             )}
           </span>
         }
-        actions={<StatusActions item={item} />}
+        actions={archived ? undefined : <StatusActions item={item} />}
       />
       {item.lesion_description && (
         <p className="mb-6 max-w-3xl whitespace-pre-line text-slate-800">{item.lesion_description}</p>
       )}
       <div className="space-y-6">
-        {closed ? (
+        {archived && <ArchivedNotice />}
+        {!archived && closed && (
           <p
             className="rounded-md border border-slate-200 bg-slate-50 p-3 text-sm text-slate-800"
             data-testid="case-closed"
           >
             This case is closed. Reopen it to add or exclude photos.
           </p>
-        ) : (
-          <Uploader caseId={item.id} />
         )}
-        <Photos caseId={item.id} closed={closed} />
+        {!archived && !closed && <Uploader caseId={item.id} />}
+        <Photos caseId={item.id} canChangePhotos={!archived && !closed} canReanalyse={!archived} />
         <section
           aria-labelledby="reviews-heading"
           className="space-y-4 rounded-lg border border-slate-200 bg-white p-4"
@@ -80,18 +84,32 @@ export function CaseView({ id }: { id: number | null }) {
           <h2 id="reviews-heading" className="text-lg font-semibold text-slate-900">
             Reviews
           </h2>
-          <ReviewList caseId={item.id} />
-          <ReviewForm
-            caseId={item.id}
-            afterSave={item.status === "awaiting_review" ? <StatusActions item={item} compact /> : null}
-          />
+          <ReviewList caseId={item.id} canEdit={!archived} />
+          {!archived && (
+            <ReviewForm
+              caseId={item.id}
+              afterSave={item.status === "awaiting_review" ? <StatusActions item={item} compact /> : null}
+            />
+          )}
         </section>
       </div>
     </>
   );
 }
 
-function Photos({ caseId, closed }: { caseId: number; closed: boolean }) {
+/**
+ * List the case's photos. Photos can be added and excluded only while the case is not closed and the patient is not
+ * archived, and analysed again on any case of a patient who is not archived.
+ */
+function Photos({
+  caseId,
+  canChangePhotos,
+  canReanalyse,
+}: {
+  caseId: number;
+  canChangePhotos: boolean;
+  canReanalyse: boolean;
+}) {
   const images = useCaseImages(caseId);
 
   let content;
@@ -106,11 +124,19 @@ function Photos({ caseId, closed }: { caseId: number; closed: boolean }) {
     content = (
       <>
         {visible.length === 0 ? (
-          <EmptyState title="No photos yet.">Add photos above; each one is analysed as soon as it arrives.</EmptyState>
+          <EmptyState title="No photos yet.">
+            {canChangePhotos ? "Add photos above; each one is analysed as soon as it arrives." : null}
+          </EmptyState>
         ) : (
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             {visible.map((image) => (
-              <ImageCard key={image.id} image={image} number={numbers.get(image.id) ?? 0} closed={closed} />
+              <ImageCard
+                key={image.id}
+                image={image}
+                number={numbers.get(image.id) ?? 0}
+                canExclude={canChangePhotos}
+                canReanalyse={canReanalyse}
+              />
             ))}
           </div>
         )}

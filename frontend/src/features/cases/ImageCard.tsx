@@ -19,7 +19,17 @@ import { ExcludeForm } from "./ExcludeForm";
 const QUALITY_PROBLEMS = new Set(["too_dark", "too_bright", "clipped", "blurry"]);
 
 /** Show a photo on the case page with its live analysis state and, once finished, its result card. */
-export function ImageCard({ image: initial, number, closed }: { image: CaseImage; number: number; closed: boolean }) {
+export function ImageCard({
+  image: initial,
+  number,
+  canExclude,
+  canReanalyse,
+}: {
+  image: CaseImage;
+  number: number;
+  canExclude: boolean;
+  canReanalyse: boolean;
+}) {
   const query = useImage(initial);
   const image = query.data;
   const prediction = image.latest_prediction ?? null;
@@ -82,9 +92,10 @@ export function ImageCard({ image: initial, number, closed }: { image: CaseImage
           imageId={image.id}
           prediction={prediction}
           qualityProblem={(image.quality_warnings ?? []).some((warning) => QUALITY_PROBLEMS.has(warning.code))}
+          canReanalyse={canReanalyse}
         />
         {query.isError && <p className="text-sm text-red-800">Live updates stopped: {messageOf(query.error)}</p>}
-        {!closed && <ExcludeForm image={image} name={name} />}
+        {canExclude && <ExcludeForm image={image} name={name} />}
       </div>
     </article>
   );
@@ -149,10 +160,12 @@ function PredictionState({
   imageId,
   prediction,
   qualityProblem,
+  canReanalyse,
 }: {
   imageId: number;
   prediction: Prediction | null;
   qualityProblem: boolean;
+  canReanalyse: boolean;
 }) {
   const reclassify = useReclassify(imageId);
 
@@ -176,9 +189,11 @@ function PredictionState({
       return (
         <div className="space-y-2 text-sm">
           <p className="text-red-800">{prediction.error_message || "The analysis failed."}</p>
-          <Button variant="secondary" disabled={reclassify.isPending} onClick={() => reclassify.mutate()}>
-            Analyse again
-          </Button>
+          {canReanalyse && (
+            <Button variant="secondary" disabled={reclassify.isPending} onClick={() => reclassify.mutate()}>
+              Analyse again
+            </Button>
+          )}
           {reclassify.isError && <p className="text-red-800">{messageOf(reclassify.error)}</p>}
         </div>
       );

@@ -11,7 +11,8 @@ function reviewerName(review: Review): string {
   return review.reviewer.full_name || review.reviewer.username;
 }
 
-export function ReviewList({ caseId }: { caseId: number }) {
+/** List the case's reviews, each with a form for its histopathology result unless `canEdit` is false. */
+export function ReviewList({ caseId, canEdit }: { caseId: number; canEdit: boolean }) {
   const reviews = useReviews(caseId);
 
   if (reviews.isPending) {
@@ -40,7 +41,7 @@ export function ReviewList({ caseId }: { caseId: number }) {
           <p className="mt-1 text-xs text-slate-600">
             {reviewerName(review)} · {formatDateTime(review.created_at)}
           </p>
-          <HistopathologyForm review={review} />
+          {canEdit && <HistopathologyForm review={review} />}
         </li>
       ))}
     </ul>

@@ -4,6 +4,7 @@ import { PageHeader } from "@/components/PageHeader";
 import { ErrorState, LoadingState } from "@/components/states";
 import { useMe } from "@/features/auth/api";
 import { usePatient } from "./api";
+import { ArchivedNotice } from "./ArchivedNotice";
 import { PatientForm } from "./PatientForm";
 
 /** The create form (id null) or the edit form of one patient, once the user and the patient have loaded. */
@@ -22,6 +23,14 @@ export function PatientEditor({ id, editing = false }: { id: number | null; edit
   }
   if (patient.isError) {
     return <ErrorState error={patient.error} onRetry={() => void patient.refetch()} />;
+  }
+  if (patient.data?.is_archived) {
+    return (
+      <>
+        <PageHeader title={`Edit ${patient.data.identifier}`} />
+        <ArchivedNotice />
+      </>
+    );
   }
 
   return (

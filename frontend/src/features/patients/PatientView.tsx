@@ -11,6 +11,7 @@ import { CaseRiskNote, CaseRiskSummary, CaseStatusBadge, PredictionBadge } from 
 import { formatDate } from "@/lib/format";
 import { EXPOSURES, LESION_SITES, labelOf, SEXES } from "@/lib/labels";
 import { useArchivePatient, usePatient, usePatientCases } from "./api";
+import { ArchivedNotice } from "./ArchivedNotice";
 
 export function PatientView({ id }: { id: number | null }) {
   const patient = usePatient(id);
@@ -24,6 +25,8 @@ export function PatientView({ id }: { id: number | null }) {
   if (patient.isError) {
     return <ErrorState error={patient.error} onRetry={() => void patient.refetch()} />;
   }
+  // An archived patient's records are read-only: only the button that restores the patient stays.
+  const archived = patient.data.is_archived;
 
   return (
     <>
@@ -32,22 +35,31 @@ export function PatientView({ id }: { id: number | null }) {
         subtitle={<PatientSummary patient={patient.data} />}
         actions={
           <>
-            <Link href={`/cases/new/?patient=${id}`} className={buttonClasses("primary")}>
-              Open a case
-            </Link>
-            <Link href={`/patients/edit/?id=${id}`} className={buttonClasses("secondary")}>
-              Edit patient
-            </Link>
+            {!archived && (
+              <>
+                <Link href={`/cases/new/?patient=${id}`} className={buttonClasses("primary")}>
+                  Open a case
+                </Link>
+                <Link href={`/patients/edit/?id=${id}`} className={buttonClasses("secondary")}>
+                  Edit patient
+                </Link>
+              </>
+            )}
             <ArchiveButton patient={patient.data} />
           </>
         }
       />
+      {archived && (
+        <div className="mb-4">
+          <ArchivedNotice />
+        </div>
+      )}
       <RiskFactors patient={patient.data} />
       <section aria-labelledby="history-heading" className="mt-8">
         <h2 id="history-heading" className="mb-3 text-lg font-semibold text-slate-900">
           Case history
         </h2>
-        <CaseTimeline patientId={id} />
+        <CaseTimeline patientId={id} archived={archived} />
       </section>
     </>
   );
@@ -125,7 +137,7 @@ function RiskFactors({ patient }: { patient: Patient }) {
   );
 }
 
-function CaseTimeline({ patientId }: { patientId: number }) {
+function CaseTimeline({ patientId, archived }: { patientId: number; archived: boolean }) {
   const cases = usePatientCases(patientId);
 
   if (cases.isPending) {
@@ -135,7 +147,9 @@ function CaseTimeline({ patientId }: { patientId: number }) {
     return <ErrorState error={cases.error} onRetry={() => void cases.refetch()} />;
   }
   if (cases.data.length === 0) {
-    return <EmptyState title="No cases yet.">Open a case to upload photos of a lesion.</EmptyState>;
+    return (
+      <EmptyState title="No cases yet.">{archived ? null : "Open a case to upload photos of a lesion."}</EmptyState>
+    );
   }
 
   return (

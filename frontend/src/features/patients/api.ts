@@ -53,6 +53,9 @@ export function useArchivePatient(id: number) {
     onSuccess: async (patient) => {
       queryClient.setQueryData(patientKeys.detail(patient.id), patient);
       await queryClient.invalidateQueries({ queryKey: patientKeys.all });
+      // Every cached case includes patient_is_archived, which is now stale. The key is spelled out because the cases
+      // feature's api module imports this one.
+      await queryClient.invalidateQueries({ queryKey: ["cases"] });
     },
   });
 }

@@ -4,6 +4,7 @@ import { PageHeader } from "@/components/PageHeader";
 import { ErrorState, LoadingState } from "@/components/states";
 import { CaseForm } from "@/features/cases/CaseForm";
 import { usePatient } from "@/features/patients/api";
+import { ArchivedNotice } from "@/features/patients/ArchivedNotice";
 import { useIdParam } from "@/lib/useIdParam";
 
 export default function NewCasePage() {
@@ -23,7 +24,7 @@ export default function NewCasePage() {
   return (
     <>
       <PageHeader title="Open a case" subtitle={`Patient ${patient.data.identifier}`} />
-      <CaseForm patientId={patientId} />
+      {patient.data.is_archived ? <ArchivedNotice /> : <CaseForm patientId={patientId} />}
     </>
   );
 }
