@@ -319,7 +319,7 @@ def test_upload_shows_result_and_heatmap(
         expect(results.nth(index)).to_contain_text(tiny_active_model.name)
         expect(results.nth(index)).to_contain_text("not a diagnosis")
         expect(results.nth(index)).to_contain_text(
-            re.compile(r"Low risk below .+, uncertain from .+ to .+, high risk from .+\. Referral threshold .+\.")
+            re.compile(r"Uncertain range: .+% to .+%, around the referral threshold of .+%.*\. Photos in this range go")
         )
     expect(page.get_by_test_id("announcer")).to_contain_text("Photo")
 

@@ -237,16 +237,26 @@ function formatShare(value: number): string {
   return `${Number((value * 100).toFixed(1))}%`;
 }
 
-/** Say how the label follows from the probability: the bands of the model version and its referral threshold. */
+/**
+ * Explain how the label follows from the probability: the model version's uncertain range around its referral
+ * threshold, and the sensitivity the threshold was chosen for. The range comes from ml/calibration.py, where a photo
+ * below uncertain_low is low risk and one at or above uncertain_high is high risk.
+ */
 function bandExplanation(prediction: Prediction, version: ModelVersion | undefined, target: number | null): string {
-  const threshold = `Referral threshold ${formatProbability(prediction.threshold)}`;
-  const chosenFor = target === null ? "" : ` (chosen for ${formatShare(target)} sensitivity)`;
+  const threshold = formatProbability(prediction.threshold);
+  const chosenFor =
+    target === null
+      ? ""
+      : `, which was chosen so that it caught ${formatShare(target)} of the cancers among validation photos`;
   if (!version) {
-    return `${threshold}${chosenFor}.`;
+    return `Referral threshold: ${threshold}${chosenFor}.`;
   }
   const low = formatProbability(version.uncertain_low);
   const high = formatProbability(version.uncertain_high);
-  return `Low risk below ${low}, uncertain from ${low} to ${high}, high risk from ${high}. ${threshold}${chosenFor}.`;
+  return (
+    `Uncertain range: ${low} to ${high}, around the referral threshold of ${threshold}${chosenFor}. ` +
+    "Photos in this range go to specialist review. Below it a photo is low risk, and above it high risk (refer)."
+  );
 }
 
 /**
