@@ -95,8 +95,8 @@ class Command(BaseCommand):
             raise CommandError(f"Clinic {clinic.name!r} has no patient with the identifier {identifier!r}; "
                                "register the patient first.")
         if patient.is_archived:
-            raise CommandError(f"Patient {identifier!r} is archived, so no photos can be added; unarchive the "
-                               "patient first.")
+            raise CommandError(f"Patient {identifier!r} is archived, so no photos can be added. Restore the "
+                               "patient from the archive first.")
         return patient
 
     def _member(self, clinic: Clinic, username: str) -> User:
