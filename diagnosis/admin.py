@@ -97,6 +97,13 @@ class PatientAdmin(AuditedAdmin):
     autocomplete_fields = ["clinic"]
     inlines = [CaseInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Patient | None = None) -> list[str]:
+        # An archived patient's record is read-only here as in the API: only restoring it (is_archived) is allowed.
+        if obj is not None and obj.is_archived:
+            editable = {"is_archived"}
+            return [*self.readonly_fields, *(name for name in PatientAdminForm.Meta.fields if name not in editable)]
+        return list(self.readonly_fields)
+
     def save_model(self, request: HttpRequest, obj: Patient, form: forms.ModelForm, change: bool) -> None:
         if not change:
             obj.created_by = request.user

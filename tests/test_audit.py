@@ -397,6 +397,34 @@ def test_admin_review_add_audited(staff_client, case, specialist):
     assert event.via == "admin"
 
 
+def test_admin_archived_patient_only_restorable(staff_client, patient):
+    client, _ = staff_client
+    Patient.objects.filter(pk=patient.pk).update(is_archived=True)
+    url = f"/admin/diagnosis/patient/{patient.pk}/change/"
+
+    edited = client.post(url, {"notes": "edited while archived", "is_archived": "on", **_inline_management()})
+    patient.refresh_from_db()
+    assert edited.status_code == 302
+    assert patient.notes != "edited while archived"
+    assert patient.is_archived
+
+    restored = client.post(url, {"notes": "edited while archived", **_inline_management()})
+    patient.refresh_from_db()
+    assert restored.status_code == 302
+    assert not patient.is_archived
+    assert patient.notes != "edited while archived"
+
+
+def _inline_management() -> dict[str, str]:
+    # The case inline's management form, which every admin change form of a patient posts.
+    return {
+        "cases-TOTAL_FORMS": "0",
+        "cases-INITIAL_FORMS": "0",
+        "cases-MIN_NUM_FORMS": "0",
+        "cases-MAX_NUM_FORMS": "1000",
+    }
+
+
 def test_admin_archived_case_is_read_only(staff_client, case):
     client, _ = staff_client
     Patient.objects.filter(pk=case.patient_id).update(is_archived=True)
