@@ -4,6 +4,7 @@ goes through ``record``, from the API, the admin, management commands and the wo
 shows patients' records is one read event from ``record_list_read``.
 """
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,37 @@ def record(
     event = _new_event(action, actor=actor, target=target, request=request, via=via, changes=changes, username=username)
     event.save()
     return event
+
+
+# API paths whose first id names a patient's record. A signed-in user's 404 on such a path may be for a record of a
+# clinic the user is not a member of, because the API returns the same 404 as for a missing record.
+RECORD_PATH = re.compile(r"^/api/(?P<collection>patients|cases|images|reviews)/(?P<id>\d+)/")
+RECORD_MODELS: dict[str, Any] = {"patients": Patient, "cases": Case, "images": Image, "reviews": Review}
+
+
+def record_denied_access(request: HttpRequest) -> AuditEvent | None:
+    """
+    Record an ``access_denied`` event when a signed-in user's 404 was for a record that exists in another clinic.
+
+    The response stays a 404 either way, so the user learns nothing. The event lets an auditor see who looked for
+    which patient's records outside their clinics. Returns the event, or None when nothing was denied.
+    """
+    user = getattr(request, "user", None)
+    match = RECORD_PATH.match(request.path)
+    if user is None or not user.is_authenticated or match is None:
+        return None
+
+    model = RECORD_MODELS[match["collection"]]
+    denied = model.objects.filter(pk=int(match["id"])).first()
+    if denied is None or model.objects.visible_to(user).filter(pk=denied.pk).exists():
+        return None
+    return record(
+        AuditEvent.Action.ACCESS_DENIED,
+        actor=user,
+        target=denied,
+        request=request,
+        changes={"method": request.method, "path": request.path},
+    )
 
 
 def record_list_read(

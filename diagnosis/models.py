@@ -356,6 +356,7 @@ class AuditEvent(models.Model):
         RECLASSIFY = "reclassify", "Requested classification"
         ACTIVATE_MODEL = "activate_model", "Activated a model"
         ISSUE_TOKEN = "issue_token", "Issued an API token"
+        ACCESS_DENIED = "access_denied", "Denied access to another clinic's record"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

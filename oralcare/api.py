@@ -64,6 +64,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
 
     assert isinstance(exc, exceptions.APIException)
+    if response.status_code == status.HTTP_404_NOT_FOUND and "request" in context:
+        # Imported here because diagnosis imports this module.
+        from diagnosis.audit import record_denied_access
+
+        record_denied_access(context["request"])
+
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_error_body(exc)
     else:

@@ -502,3 +502,29 @@ def test_admin_changelists_load(staff_client, case, url):
     response = client.get(url, {"q": "P-"})
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/patients/{patient}/", "/api/cases/{case}/", "/api/cases/{case}/reviews/"])
+def test_other_clinic_read_audited_as_denied(api_as, outsider, patient, case, path):
+    response = api_as(outsider).get(path.format(patient=patient.pk, case=case.pk))
+
+    assert response.status_code == 404
+    [event] = events(action=AuditEvent.Action.ACCESS_DENIED)
+    assert event.actor == outsider
+    assert event.patient == patient
+    assert event.changes["method"] == "GET"
+    assert not events(action=AuditEvent.Action.READ, actor=outsider)
+
+
+def test_missing_record_not_audited_as_denied(api_as, outsider):
+    response = api_as(outsider).get("/api/patients/987654/")
+
+    assert response.status_code == 404
+    assert not events(action=AuditEvent.Action.ACCESS_DENIED)
+
+
+def test_own_record_404_not_audited_as_denied(api_as, clinician, case):
+    response = api_as(clinician).get(f"/api/cases/{case.pk}/images/999/")
+
+    assert response.status_code == 404
+    assert not events(action=AuditEvent.Action.ACCESS_DENIED)
