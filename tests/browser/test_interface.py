@@ -310,6 +310,10 @@ def test_upload_shows_result_and_heatmap(
 
     cards = page.get_by_test_id("image-card")
     expect(cards).to_have_count(3)
+    # The photos are sent one at a time in the order chosen, so the case numbers them in that order.
+    for index, name in enumerate(["lesion.jpg", "cheek.png", "dark.png"]):
+        expect(cards.nth(index)).to_contain_text(f"Photo {index + 1}")
+        expect(cards.nth(index)).to_contain_text(name)
     results = page.get_by_role("region", name="Model result")
     expect(results).to_have_count(3, timeout=RESULT_TIMEOUT_MS)
     dark_result = cards.filter(has_text="dark.png").get_by_role("region", name="Model result")
@@ -498,6 +502,34 @@ def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, 
 
     expect(page.get_by_test_id("upload-row")).to_contain_text("Cancelled.")
     expect(progress).to_have_count(0)
+    assert case.images.count() == 0
+
+
+def test_waiting_upload_can_be_cancelled(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 64 * 1024},
+    )
+    upload_input(page).set_input_files(
+        files=[
+            {"name": "first.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\1" * (3 * 1024 * 1024)},
+            {"name": "second.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\1" * (3 * 1024 * 1024)},
+        ]
+    )
+
+    second = page.get_by_test_id("upload-row").filter(has_text="second.png")
+    expect(page.get_by_label("Uploading first.png")).to_be_visible()
+    expect(second).to_contain_text("Waiting to upload.")
+    page.get_by_role("button", name="Cancel upload of second.png").click()
+    expect(second).to_contain_text("Cancelled.")
+    page.get_by_role("button", name="Cancel upload of first.png").click()
+
+    expect(page.get_by_test_id("upload-row").filter(has_text="first.png")).to_contain_text("Cancelled.")
+    expect(page.get_by_label("Uploading second.png")).to_have_count(0)
     assert case.images.count() == 0
 
 

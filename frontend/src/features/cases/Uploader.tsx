@@ -17,6 +17,7 @@ const MAX_BYTES = 25 * 1024 * 1024;
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|heic|heif|tiff?|bmp|gif|mpo)$/i;
 
 type UploadState =
+  | { kind: "waiting" }
   | { kind: "uploading"; progress: number }
   | { kind: "done"; image: CaseImage }
   | { kind: "failed"; message: string; retryable: boolean }
@@ -58,6 +59,8 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
   const [items, setItems] = useState<UploadItem[]>([]);
   const [dragging, setDragging] = useState(false);
   const aborts = useRef(new Map<string, () => void>());
+  // Photos are sent one after another in the order they were chosen, so the case numbers them in that order.
+  const queue = useRef<Promise<void>>(Promise.resolve());
 
   useEffect(() => {
     const pending = aborts.current;
@@ -74,7 +77,7 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
       aborts.current.set(key, handle.abort);
       update(key, { kind: "uploading", progress: 0 });
 
-      handle.promise
+      return handle.promise
         .then((image) => {
           update(key, { kind: "done", image });
           announce(`${file.name} uploaded. Analysis queued.`);
@@ -98,6 +101,20 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
     [announce, caseId, queryClient, update],
   );
 
+  const enqueue = useCallback(
+    (key: string, file: File) => {
+      let cancelled = false;
+      aborts.current.set(key, () => {
+        cancelled = true;
+        aborts.current.delete(key);
+        update(key, { kind: "cancelled" });
+      });
+      // start() settles every upload itself; the catch keeps one unexpected error from stopping the queue.
+      queue.current = queue.current.then(() => (cancelled ? undefined : start(key, file))).catch(() => undefined);
+    },
+    [start, update],
+  );
+
   const addFiles = useCallback(
     (files: FileList | File[]) => {
       const added: UploadItem[] = [];
@@ -107,17 +124,17 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
         added.push({
           key,
           file,
-          state: problem ? { kind: "failed", message: problem, retryable: false } : { kind: "uploading", progress: 0 },
+          state: problem ? { kind: "failed", message: problem, retryable: false } : { kind: "waiting" },
         });
       }
       setItems((current) => [...added, ...current]);
       for (const item of added) {
-        if (item.state.kind === "uploading") {
-          start(item.key, item.file);
+        if (item.state.kind === "waiting") {
+          enqueue(item.key, item.file);
         }
       }
     },
-    [start],
+    [enqueue],
   );
 
   const onDrop = (event: DragEvent<HTMLDivElement>) => {
@@ -162,7 +179,10 @@ export function Uploader({ caseId, disabled }: { caseId: number; disabled?: bool
               key={item.key}
               item={item}
               onCancel={() => aborts.current.get(item.key)?.()}
-              onRetry={() => start(item.key, item.file)}
+              onRetry={() => {
+                update(item.key, { kind: "waiting" });
+                enqueue(item.key, item.file);
+              }}
               onDismiss={() => setItems((current) => current.filter((other) => other.key !== item.key))}
             />
           ))}
@@ -236,7 +256,7 @@ function UploadRow({
           {file.name} <span className="font-normal text-slate-600">({formatBytes(file.size)})</span>
         </span>
         <span className="flex gap-2">
-          {state.kind === "uploading" && (
+          {(state.kind === "uploading" || state.kind === "waiting") && (
             <Button variant="secondary" onClick={onCancel} aria-label={`Cancel upload of ${file.name}`}>
               Cancel
             </Button>
@@ -246,7 +266,7 @@ function UploadRow({
               Retry
             </Button>
           )}
-          {state.kind !== "uploading" && (
+          {state.kind !== "uploading" && state.kind !== "waiting" && (
             <Button variant="ghost" onClick={onDismiss} aria-label={`Dismiss ${file.name}`}>
               Dismiss
             </Button>
@@ -267,6 +287,7 @@ function UploadRow({
           <p className="mt-1 text-xs text-slate-600">{Math.round(state.progress * 100)}% uploaded</p>
         </div>
       )}
+      {state.kind === "waiting" && <p className="mt-1 text-sm text-slate-700">Waiting to upload.</p>}
       {state.kind === "done" && (
         <p className="mt-1 text-sm text-emerald-800">{state.image.duplicate ? "Already on this case." : "Uploaded."}</p>
       )}
