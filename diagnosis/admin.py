@@ -64,19 +64,7 @@ class CaseInline(admin.TabularInline):
 class PatientAdminForm(forms.ModelForm):
     class Meta:
         model = Patient
-        fields = [
-            "clinic",
-            "identifier",
-            "name",
-            "year_of_birth",
-            "sex",
-            "tobacco_smoking",
-            "smokeless_tobacco",
-            "alcohol",
-            "previous_oral_cancer",
-            "notes",
-            "is_archived",
-        ]
+        fields = ["clinic", *services.PATIENT_FIELDS, "is_archived"]
 
     def clean_is_archived(self) -> bool:
         archiving = self.cleaned_data["is_archived"]
