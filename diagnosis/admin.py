@@ -56,6 +56,8 @@ class CaseInline(admin.TabularInline):
     fields = ["encounter_date", "lesion_site", "status", "clinician"]
     readonly_fields = fields
     show_change_link = True
+    # Cases are never deleted: their photos and audit events protect them, so the delete box could only fail.
+    can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -132,6 +134,12 @@ class CaseAdminForm(forms.ModelForm):
         status = self.cleaned_data["status"]
         if self.instance.pk is not None and status != self.instance.status and not self.instance.can_move_to(status):
             raise forms.ValidationError(transition_message(self.instance.status, status))
+
+        closing = status == Case.Status.CLOSED and self.instance.status != Case.Status.CLOSED
+        if self.instance.pk is not None and closing:
+            problem = services.review_needed_before_closing(self.instance)
+            if problem:
+                raise forms.ValidationError(problem, code="review_required")
         return status
 
 

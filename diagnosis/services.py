@@ -24,7 +24,8 @@ from rest_framework.status import HTTP_409_CONFLICT
 
 from accounts.models import Clinic, Membership
 from diagnosis import audit
-from diagnosis.models import AuditEvent, Case, Patient, Review
+from diagnosis.models import AuditEvent, Case, Patient, Prediction, Review
+from diagnosis.risk import with_risk_summary
 
 PATIENT_FIELDS = (
     "identifier",
@@ -256,6 +257,11 @@ def change_case_status(
                 {"status": ValidationError(transition_message(case.status, status), code="transition")}
             )
 
+        if status == Case.Status.CLOSED:
+            problem = review_needed_before_closing(case)
+            if problem:
+                raise ValidationError({"status": ValidationError(problem, code="review_required")})
+
         changes = {"status": [case.status, status]}
         case.status = status
         case.save(update_fields=["status", "updated_at"])
@@ -263,6 +269,28 @@ def change_case_status(
             AuditEvent.Action.STATUS_CHANGE, actor=actor, target=case, request=request, via=via, changes=changes
         )
     return case
+
+
+def review_needed_before_closing(case: Case) -> str | None:
+    """
+    Return why ``case`` needs a review before it can be closed, or None when it can be closed.
+
+    A case sent for specialist review, or whose photos have a high-risk or uncertain result, is a referral decision
+    waiting to be made; closing it without a review would drop that decision silently.
+    """
+    if case.reviews.exists():
+        return None
+
+    risk_label = with_risk_summary(Case.objects.filter(pk=case.pk)).values_list("risk_label", flat=True).first()
+    if case.status == Case.Status.AWAITING_REVIEW:
+        reason = "This case is awaiting specialist review"
+    elif risk_label == Prediction.Label.HIGH_RISK:
+        reason = "A photo of this case has a high-risk result"
+    elif risk_label == Prediction.Label.UNCERTAIN:
+        reason = "A photo of this case has an uncertain result"
+    else:
+        return None
+    return f"{reason} and the case has no review yet. Record a review with the referral decision, then close the case."
 
 
 def require_not_archived(patient: Patient) -> None:

@@ -581,6 +581,22 @@ def test_models_page_explains_missing_model(page: Any, sign_in_as: Any, clinicia
     expect(page.get_by_text("administrator activates")).to_have_count(0)
 
 
+def test_unreviewed_high_risk_case_not_closed(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    Prediction.objects.create(
+        image=stored_image(case, clinician), status=Prediction.Status.SUCCEEDED, label="high_risk", probability=0.9
+    )
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    expect(page.get_by_test_id("signed-in-user")).to_be_attached()
+
+    page.get_by_role("button", name="Close case").first.click()
+    page.get_by_role("button", name="Confirm closing").click()
+
+    expect(page.get_by_role("alert").filter(has_text="no review yet")).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+
+
 def test_send_for_review_then_specialist_closes(page: Any, sign_in_as: Any, clinic: Any, case: Any) -> None:
     specialist = UserFactory(
         username="dr.osei", first_name="Kofi", last_name="Osei", clinic=clinic, clinic__role=Membership.Role.SPECIALIST

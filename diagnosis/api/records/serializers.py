@@ -155,7 +155,7 @@ class CaseSerializer(serializers.ModelSerializer):
     image_count = serializers.SerializerMethodField(help_text="Photographs in the case, not counting excluded ones.")
     review_count = serializers.SerializerMethodField()
     allowed_next_statuses = serializers.SerializerMethodField()
-    # The risk summary comes from annotations of the case query (diagnosis/api/records/risk.py), so every view that
+    # The risk summary comes from annotations of the case query (diagnosis/risk.py), so every view that
     # returns a case reads it through that query.
     risk_label = RiskLabelField(
         choices=Prediction.Label.choices,

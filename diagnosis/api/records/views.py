@@ -20,7 +20,6 @@ from rest_framework.response import Response
 
 from diagnosis import audit, services
 from diagnosis.api.records import permissions
-from diagnosis.api.records.risk import with_risk_summary
 from diagnosis.api.records.serializers import (
     CaseDetailSerializer,
     CaseDetailUpdateSerializer,
@@ -30,6 +29,7 @@ from diagnosis.api.records.serializers import (
     ReviewSerializer,
 )
 from diagnosis.models import AuditEvent, Case, Image, Patient, Prediction, Review
+from diagnosis.risk import with_risk_summary
 from oralcare.api import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { messageOf } from "@/api/errors";
+import { ApiError, messageOf } from "@/api/errors";
 import { useState } from "react";
 import type { CaseDetail, CaseImage, CaseStatus } from "@/api/types";
 import { Button } from "@/components/Button";
@@ -302,7 +302,8 @@ function StatusActions({ item, compact = false }: { item: CaseDetail; compact?: 
       )}
       {change.isError && (
         <p role="alert" className="text-sm text-red-800">
-          {messageOf(change.error)}
+          {/* A refused status change explains itself on the status field, for example a missing review. */}
+          {(change.error instanceof ApiError && change.error.fieldMessage("status")) || messageOf(change.error)}
         </p>
       )}
     </div>
