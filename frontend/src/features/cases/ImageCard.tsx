@@ -255,7 +255,7 @@ function bandExplanation(prediction: Prediction, version: ModelVersion | undefin
   const high = formatProbability(version.uncertain_high);
   return (
     `Uncertain range: ${low} to ${high}, around the referral threshold of ${threshold}${chosenFor}. ` +
-    "Photos in this range go to specialist review. Below it a photo is low risk, and above it high risk (refer)."
+    `Photos in this range go to specialist review. Below ${low} a photo is low risk, and from ${high} high risk (refer).`
   );
 }
 
