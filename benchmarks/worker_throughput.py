@@ -81,7 +81,7 @@ def measure_latency(version, photos, *, repeat: int) -> None:
 def measure_classification_only(version, images) -> None:
     """
     Read and decode the stored model input, infer and store the result in one process, heat maps excluded, as the
-    worker does; then the same from the full-size stored photo, as the worker does for photos without the copy.
+    worker does. Then do the same from the full-size stored photo, as the worker does for photos without the copy.
     """
     from diagnosis.classification import read_model_input, read_photo
     from ml.inference import load_classifier

@@ -276,7 +276,7 @@ def review_needed_before_closing(case: Case) -> str | None:
     Return why ``case`` needs a review before it can be closed, or None when it can be closed.
 
     A case sent for specialist review, or whose photos have a high-risk or uncertain result, is a referral decision
-    waiting to be made; closing it without a review would drop that decision silently.
+    waiting to be made. Closing it without a review would drop that decision silently.
     """
     if case.reviews.exists():
         return None

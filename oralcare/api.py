@@ -90,7 +90,7 @@ def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
     """
     Return a 404 in the error contract's shape for an /api/ path that no endpoint matches.
 
-    Without it Django answers such paths with its HTML 404 page (a debug page listing every URL pattern when DEBUG
+    Without it Django returns its HTML 404 page for such paths (a debug page listing every URL pattern when DEBUG
     is on). Because this view matches every /api/ path, APPEND_SLASH no longer redirects there, so the message
     names the same path with a trailing slash when that one exists.
     """

@@ -28,7 +28,7 @@ def records(patient, case, review):
 MATRIX = [
     ("get", "/api/patients/{patient}/", None, (200, 200, 404, 401)),
     ("patch", "/api/patients/{patient}/", {"notes": "seen"}, (200, 403, 404, 401)),
-    # The patient's case is open, so even a clinician's archive request is rejected (409 open_cases); archiving a
+    # The patient's case is open, so even a clinician's archive request is rejected (409 open_cases). Archiving a
     # patient whose cases are closed is tested in test_archived_patient.py.
     ("post", "/api/patients/{patient}/archive/", None, (409, 403, 404, 401)),
     ("post", "/api/patients/{patient}/unarchive/", None, (200, 403, 404, 401)),
