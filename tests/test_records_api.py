@@ -579,3 +579,13 @@ def test_deeply_nested_json_is_400(api_as, clinician):
     assert response.status_code == 400
     assert response.data["code"] == "parse_error"
     assert "nested too deeply" in response.data["detail"]
+
+
+def test_unknown_lesion_site_lists_sites(api_as, clinician, patient):
+    response = api_as(clinician).post("/api/cases/", {"patient": patient.id, "lesion_site": "tongue_lateral"})
+
+    assert response.status_code == 400
+    message = response.json()["errors"]["lesion_site"][0]
+    assert '"tongue_lateral" is not a lesion site' in message
+    for site in Case.Site.values:
+        assert site in message

@@ -207,6 +207,13 @@ class CaseSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at"]
+        extra_kwargs = {
+            "lesion_site": {
+                "error_messages": {
+                    "invalid_choice": f'"{{input}}" is not a lesion site: use one of {", ".join(Case.Site.values)}.'
+                }
+            }
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
