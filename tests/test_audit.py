@@ -528,3 +528,14 @@ def test_own_record_404_not_audited_as_denied(api_as, clinician, case):
 
     assert response.status_code == 404
     assert not events(action=AuditEvent.Action.ACCESS_DENIED)
+
+
+def test_review_read_audited(api_as, clinician, case, specialist):
+    review = Review.objects.create(case=case, reviewer=specialist, agreement="unsure", referral_decision="no_action")
+
+    response = api_as(clinician).get(f"/api/reviews/{review.pk}/")
+
+    assert response.status_code == 200
+    [event] = events(action=AuditEvent.Action.READ, target_type="review", actor=clinician)
+    assert event.target_id == str(review.pk)
+    assert event.patient == case.patient

@@ -478,9 +478,9 @@ class CaseReviewViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
 @extend_schema_view(
     retrieve=extend_schema(
-        summary="Read a review",
+        summary="Read a review (audited)",
         parameters=[REVIEW_ID],
-        description="Returns one review of a case in the user's clinics.",
+        description="Returns one review of a case in the user's clinics and records the read in the audit trail.",
         responses={200: ReviewSerializer, **READ_ERRORS},
     ),
     partial_update=extend_schema(
@@ -503,6 +503,11 @@ class ReviewViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet[Review]:
         return Review.objects.visible_to(self.request.user).select_related("reviewer", "case__patient")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        review = self.get_object()
+        audit.record(AuditEvent.Action.READ, actor=request.user, target=review, request=request)
+        return Response(self.get_serializer(review).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         review = self.get_object()

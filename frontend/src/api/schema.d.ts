@@ -500,8 +500,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read a review
-         * @description Returns one review of a case in the user's clinics.
+         * Read a review (audited)
+         * @description Returns one review of a case in the user's clinics and records the read in the audit trail.
          */
         get: operations["reviews_retrieve"];
         put?: never;
