@@ -1,4 +1,4 @@
-"""A case that waits for a referral decision cannot be closed until someone has reviewed it."""
+"""Closing a case: a case waiting for a referral decision needs a review first, and a closed case is frozen."""
 
 import pytest
 from django.test import Client
@@ -85,3 +85,15 @@ def test_admin_rejects_closing_unreviewed_risky_case(clinician, case):
     assert "no review yet" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Case.Status.OPEN
+
+
+def test_photo_of_closed_case_not_excluded(api_as, clinician, case):
+    image = stored_image(case, clinician)
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
+
+    response = api_as(clinician).post(f"/api/images/{image.pk}/exclude/", {"reason": "blurred"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error_codes"]["non_field_errors"] == ["case_closed"]
+    image.refresh_from_db()
+    assert not image.is_excluded

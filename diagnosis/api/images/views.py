@@ -250,8 +250,8 @@ class ImageExcludeView(APIView):
         summary="Exclude a photo from its case",
         description=(
             "Hides the photo from its case with a reason, and keeps the file and its predictions for the record. "
-            "Only clinicians and clinic administrators can exclude photos, and not those of an archived patient "
-            "(409, code 'archived')."
+            "Only clinicians and clinic administrators can exclude photos, not those of a closed case (400, code "
+            "'case_closed') and not those of an archived patient (409, code 'archived')."
         ),
         parameters=[IMAGE_ID],
         request=ExcludeSerializer,
@@ -263,6 +263,14 @@ class ImageExcludeView(APIView):
         services.require_not_archived(image.case.patient)
         serializer = ExcludeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if image.case.status == Case.Status.CLOSED:
+            raise ValidationError(
+                {
+                    "non_field_errors": [
+                        ErrorDetail("The case is closed. Reopen it before excluding photos.", code="case_closed")
+                    ]
+                }
+            )
         if image.is_excluded:
             raise ValidationError(
                 {"reason": [ErrorDetail("This photo is already excluded from its case.", code="already_excluded")]}

@@ -231,7 +231,7 @@ export interface paths {
         put?: never;
         /**
          * Exclude a photo from its case
-         * @description Hides the photo from its case with a reason, and keeps the file and its predictions for the record. Only clinicians and clinic administrators can exclude photos, and not those of an archived patient (409, code 'archived').
+         * @description Hides the photo from its case with a reason, and keeps the file and its predictions for the record. Only clinicians and clinic administrators can exclude photos, not those of a closed case (400, code 'case_closed') and not those of an archived patient (409, code 'archived').
          */
         post: operations["images_exclude_create"];
         delete?: never;
