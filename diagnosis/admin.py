@@ -185,17 +185,7 @@ class CaseAdmin(AuditedAdmin):
 class ReviewAdminForm(forms.ModelForm):
     class Meta:
         model = Review
-        fields = [
-            "case",
-            "reviewer",
-            "prediction",
-            "agreement",
-            "clinical_impression",
-            "referral_decision",
-            "recall_date",
-            "histopathology_result",
-            "histopathology_notes",
-        ]
+        fields = ["case", "reviewer", *services.REVIEW_FIELDS]
 
     def clean_case(self) -> Case:
         case = self.cleaned_data["case"]

@@ -165,7 +165,7 @@ def cases_not_closed(patient: Patient) -> list[Case]:
 
 
 def open_cases_message(cases: list[Case]) -> str:
-    """Build the message that names the cases keeping a patient from being archived and tells how to close them."""
+    """Build the message that names the cases that keep a patient from being archived and how to close them."""
     named = [
         f"case {case.pk} (encounter {case.encounter_date.isoformat()}, {Case.Status(case.status).label.lower()})"
         for case in cases[:MAX_CASES_NAMED]

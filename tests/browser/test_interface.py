@@ -482,16 +482,20 @@ def test_expired_session_returns_to_page(page: Any, sign_in_as: Any, clinician: 
     assert page.url.endswith(f"/cases/view/?id={case.pk}")
 
 
-def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
-    sign_in_as(clinician)
-    page.goto(f"/cases/view/?id={case.pk}")
-    # Throttle the upload so that the progress bar and the cancel button stay on screen long enough to use.
+def throttle_uploads(page: Any) -> None:
+    """Slow uploads to 64 KB/s, so progress bars and cancel buttons stay on screen long enough to use."""
     session = page.context.new_cdp_session(page)
     session.send("Network.enable")
     session.send(
         "Network.emulateNetworkConditions",
         {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 64 * 1024},
     )
+
+
+def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
+    sign_in_as(clinician)
+    page.goto(f"/cases/view/?id={case.pk}")
+    throttle_uploads(page)
     upload_input(page).set_input_files(
         files=[{"name": "large.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\1" * (3 * 1024 * 1024)}]
     )
@@ -508,12 +512,7 @@ def test_upload_progress_and_cancel(page: Any, sign_in_as: Any, clinician: Any, 
 def test_waiting_upload_can_be_cancelled(page: Any, sign_in_as: Any, clinician: Any, case: Any) -> None:
     sign_in_as(clinician)
     page.goto(f"/cases/view/?id={case.pk}")
-    session = page.context.new_cdp_session(page)
-    session.send("Network.enable")
-    session.send(
-        "Network.emulateNetworkConditions",
-        {"offline": False, "latency": 50, "downloadThroughput": -1, "uploadThroughput": 64 * 1024},
-    )
+    throttle_uploads(page)
     upload_input(page).set_input_files(
         files=[
             {"name": "first.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\1" * (3 * 1024 * 1024)},
