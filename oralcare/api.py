@@ -85,7 +85,8 @@ def validation_error_body(exc: exceptions.ValidationError) -> dict[str, Any]:
     return {"code": "invalid", "detail": VALIDATION_DETAIL, "errors": detail, "error_codes": codes}
 
 
-@csrf_exempt  # it changes nothing, and a POST without a token should learn that the path is wrong, not get a 403
+# The view changes nothing, so a POST without a CSRF token learns that the path is wrong instead of getting a 403.
+@csrf_exempt
 def api_not_found(request: HttpRequest, path: str) -> JsonResponse:
     """
     Return a 404 in the error contract's shape for an /api/ path that no endpoint matches.
